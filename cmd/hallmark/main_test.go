@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hallmark-dev/hallmark/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testscript files")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"hallmark": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs the CLI end to end: testdata/script/*.txtar at the
+// repository root. Scripts see HALLMARK_TESTDATA (the shared real data) and
+// skip with [!exec:...] or [!env:...] conditions when something is absent.
+func TestScripts(t *testing.T) {
+	data := os.Getenv("HALLMARK_TESTDATA")
+	if data == "" {
+		data = "../../../shared/data"
+	}
+	data, _ = filepath.Abs(data)
+	testscript.Run(t, testscript.Params{
+		Dir:           "../../testdata/script",
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+			if _, err := os.Stat(data); err == nil {
+				env.Setenv("HALLMARK_TESTDATA", data)
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			return false, nil
+		},
+	})
+}

@@ -1,0 +1,119 @@
+// Package extract finds packages in a source. Extractors claim files by path
+// (and mode, so binaries can be told from data), parse them and return
+// packages and relationships in the inventory model; Run walks a source,
+// hands each file to the extractors that claim it and assembles one
+// inventory.Inventory.
+//
+// Nothing downstream of this package knows about file formats. An ecosystem
+// is one package under extract/ and one line in extract/registry.
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+)
+
+// Extractor parses one kind of file.
+type Extractor interface {
+	// Name is a short stable name, e.g. "npm/package-lock".
+	Name() string
+	// Claims reports whether the extractor wants the file at path (slash
+	// separated, relative to the source root). mode lets binary extractors
+	// claim executables without opening every file.
+	Claims(path string, mode fs.FileMode) bool
+	// Extract parses the file. A file that turns out not to be of the
+	// extractor's kind (an executable that is not a Go binary) returns
+	// nothing and no error. Errors name the file, the line or field, and what
+	// was expected.
+	Extract(ctx context.Context, in *Input) ([]inventory.Package, []inventory.Relationship, error)
+}
+
+// Input is one file handed to an extractor.
+type Input struct {
+	// FS is the whole source, so an extractor can read sibling files (go.sum
+	// beside go.mod, os-release for OS databases).
+	FS fs.FS
+	// Path is the file's slash-separated path within FS.
+	Path string
+	// Info describes the file.
+	Info fs.FileInfo
+	// Distro is the operating system found at the source root, or nil.
+	Distro *inventory.Distro
+	// MaxSize bounds how much of any one file an extractor may read.
+	MaxSize int64
+}
+
+// ErrTooLarge is returned when a file exceeds the size limit.
+var ErrTooLarge = errors.New("file exceeds the size limit")
+
+// ReadAll reads the whole file, refusing files over MaxSize.
+func (in *Input) ReadAll() ([]byte, error) {
+	return ReadFile(in.FS, in.Path, in.MaxSize)
+}
+
+// ReadFile reads name from fsys, refusing files over limit bytes (0 means
+// DefaultMaxFileSize).
+func ReadFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultMaxFileSize
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w (%d bytes)", name, ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// OpenReaderAt opens the file for random access, as debug/elf and
+// debug/buildinfo need. Files from an os.DirFS support it directly; others
+// are read into memory within MaxSize.
+func (in *Input) OpenReaderAt() (io.ReaderAt, func() error, error) {
+	f, err := in.FS.Open(in.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ra, ok := f.(io.ReaderAt); ok {
+		return ra, f.Close, nil
+	}
+	f.Close()
+	data, err := in.ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	return bytesReaderAt(data), func() error { return nil }, nil
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// IsExecutable reports whether mode marks a regular file that may be a
+// program: any execute bit set. Binary extractors claim with it.
+func IsExecutable(mode fs.FileMode) bool {
+	return mode.IsRegular() && mode.Perm()&0o111 != 0
+}

@@ -1,0 +1,219 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"runtime"
+	"sync"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+)
+
+// DefaultMaxFileSize bounds the size of any one file an extractor reads.
+const DefaultMaxFileSize = 512 << 20
+
+// Options tune a Run.
+type Options struct {
+	// Extractors to use; extract/registry.Default() has them all.
+	Extractors []Extractor
+	// MaxFileSize bounds each file read (0: DefaultMaxFileSize). Larger files
+	// that an extractor claims are skipped and listed in Inventory.Skipped.
+	MaxFileSize int64
+	// WalkNodeModules also walks node_modules directories that sit beside a
+	// lockfile; by default the lockfile speaks for them.
+	WalkNodeModules bool
+	// Only restricts the walk to these paths (a single-file target). Files
+	// named here are treated as executable so binary extractors try them.
+	Only []string
+	// Logger receives warnings about skipped files; nil discards them.
+	Logger *slog.Logger
+	// Workers is the number of files parsed at once (0: GOMAXPROCS).
+	Workers int
+}
+
+// npmLockfiles speak for the node_modules directory beside them.
+var npmLockfiles = []string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
+
+type job struct {
+	path string
+	info fs.FileInfo
+	ex   Extractor
+}
+
+type result struct {
+	pkgs []inventory.Package
+	rels []inventory.Relationship
+	skip *inventory.Skipped
+}
+
+// Run walks fsys and extracts every claimed file. The walk does not follow
+// symbolic links (so loops cannot trap it), never enters .git, and records
+// unreadable directories and unparseable files in Inventory.Skipped while the
+// rest is still inventoried. It returns an error only if ctx is cancelled or
+// the root cannot be read at all.
+func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	limit := opts.MaxFileSize
+	if limit <= 0 {
+		limit = DefaultMaxFileSize
+	}
+	inv := &inventory.Inventory{}
+	if data, err := ReadFile(fsys, "etc/os-release", 64<<10); err == nil {
+		inv.Distro = inventory.ParseOSRelease(data)
+	} else if data, err := ReadFile(fsys, "usr/lib/os-release", 64<<10); err == nil {
+		inv.Distro = inventory.ParseOSRelease(data)
+	}
+
+	var jobs []job
+	var skipped []inventory.Skipped
+	skip := func(p, reason string) {
+		log.Warn("skipped", "path", p, "reason", reason)
+		skipped = append(skipped, inventory.Skipped{Path: p, Reason: reason})
+	}
+	claim := func(p string, info fs.FileInfo, mode fs.FileMode) {
+		for _, ex := range opts.Extractors {
+			if !ex.Claims(p, mode) {
+				continue
+			}
+			if info.Size() > limit {
+				skip(p, fmt.Sprintf("%d bytes is over the %d-byte limit", info.Size(), limit))
+				return
+			}
+			jobs = append(jobs, job{p, info, ex})
+		}
+	}
+
+	if len(opts.Only) > 0 {
+		for _, p := range opts.Only {
+			info, err := fs.Stat(fsys, p)
+			if err != nil {
+				return nil, err
+			}
+			claim(p, info, info.Mode()|0o111)
+		}
+	} else {
+		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			if err != nil {
+				if p == "." {
+					return err
+				}
+				skip(p, err.Error())
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				switch d.Name() {
+				case ".git", ".hg", ".svn":
+					if p != "." {
+						return fs.SkipDir
+					}
+				case "node_modules":
+					if !opts.WalkNodeModules && hasAny(fsys, path.Dir(p), npmLockfiles) {
+						return fs.SkipDir
+					}
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil // symlinks, devices, sockets
+			}
+			info, err := d.Info()
+			if err != nil {
+				skip(p, err.Error())
+				return nil
+			}
+			claim(p, info, info.Mode())
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, err
+		}
+	}
+
+	results := make([]result, len(jobs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = runOne(ctx, fsys, inv.Distro, limit, jobs[i])
+			}
+		}()
+	}
+	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		inv.Packages = append(inv.Packages, r.pkgs...)
+		inv.Relationships = append(inv.Relationships, r.rels...)
+		if r.skip != nil {
+			skip(r.skip.Path, r.skip.Reason)
+		}
+	}
+	inv.Skipped = skipped
+	inv.Normalize()
+	return inv, nil
+}
+
+func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int64, j job) (res result) {
+	defer func() {
+		// Extractors must not panic on any input; if one does, the file is
+		// skipped and the walk goes on, and the fuzz targets are there to find it.
+		if r := recover(); r != nil {
+			res = result{skip: &inventory.Skipped{Path: j.path, Reason: fmt.Sprintf("%s: internal error: %v", j.ex.Name(), r)}}
+		}
+	}()
+	in := &Input{FS: fsys, Path: j.path, Info: j.info, Distro: distro, MaxSize: limit}
+	pkgs, rels, err := j.ex.Extract(ctx, in)
+	if err != nil {
+		reason := err.Error()
+		if errors.Is(err, fs.ErrPermission) {
+			reason = "permission denied"
+		}
+		return result{skip: &inventory.Skipped{Path: j.path, Reason: reason}}
+	}
+	for i := range pkgs {
+		if len(pkgs[i].Locations) == 0 {
+			pkgs[i].Locations = []string{j.path}
+		}
+	}
+	return result{pkgs: pkgs, rels: rels}
+}
+
+func hasAny(fsys fs.FS, dir string, names []string) bool {
+	for _, n := range names {
+		if _, err := fs.Stat(fsys, path.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
+}

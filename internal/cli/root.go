@@ -1,0 +1,135 @@
+// Package cli wires hallmark's subcommands: flags in, a library call, a
+// report out. One file per subcommand. Nothing here is imported by the
+// library packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK       = 0 // success, nothing to report
+	ExitFindings = 1 // scan: findings at or above --fail-on; verify: verification failed
+	ExitError    = 2 // usage error or nothing could be done
+	ExitPartial  = 3 // output written, but some inputs were skipped (listed on stderr and in the output)
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode returns err with an exit code attached.
+func withCode(code int, err error) error { return &exitError{code, err} }
+
+// errPartial is returned when the output was written but inputs were skipped.
+var errPartial = errors.New("some inputs were skipped")
+
+// app holds what every command shares: the streams and the logger.
+type app struct {
+	stdout, stderr io.Writer
+	quiet          bool
+	verbose        bool
+	log            *slog.Logger
+}
+
+// Main runs hallmark with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.code == ExitPartial || ee.code == ExitFindings {
+			return ee.code // already reported
+		}
+		fmt.Fprintf(stderr, "hallmark: %v\n", ee.err)
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "hallmark: %v\n", err)
+	return ExitError
+}
+
+// Version is the module version of this build.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hallmark",
+		Short: "Know what is in your software, whether it is vulnerable, and whether to trust it",
+		Long: `hallmark inventories software (SBOMs), matches it against OSV advisories,
+signs and verifies artifacts and attestations, and ranks the open-source
+projects a portfolio depends on.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version(),
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelWarn
+			switch {
+			case a.quiet:
+				level = slog.LevelError
+			case a.verbose:
+				level = slog.LevelDebug
+			}
+			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", envBool("HALLMARK_QUIET"), "print only errors on stderr (env HALLMARK_QUIET)")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "print debug diagnostics on stderr")
+	root.AddCommand(
+		a.sbomCmd(),
+	)
+	return root
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// envOr returns the environment variable's value, or def when unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// isTerminal reports whether w is a character device (a TTY).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

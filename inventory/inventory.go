@@ -1,0 +1,275 @@
+// Package inventory is the one model every part of hallmark shares: the
+// packages found in a target, the relationships between them, and what was
+// skipped on the way. Every input (a directory, a lockfile, a binary, an image,
+// a foreign SBOM) becomes an Inventory; every output (CycloneDX, SPDX, scan
+// findings, attestations, the server's store) is made from one.
+//
+// A package is identified by its package URL (purl,
+// https://github.com/package-url/purl-spec). This package imports no other
+// package of the project.
+package inventory
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Ecosystem names follow OSV's ecosystem list
+// (https://ossf.github.io/osv-schema/#defined-ecosystems), so that a package's
+// ecosystem is also the key for its advisories.
+type Ecosystem string
+
+const (
+	Go        Ecosystem = "Go"
+	Npm       Ecosystem = "npm"
+	PyPI      Ecosystem = "PyPI"
+	CratesIO  Ecosystem = "crates.io"
+	Maven     Ecosystem = "Maven"
+	RubyGems  Ecosystem = "RubyGems"
+	Packagist Ecosystem = "Packagist"
+	NuGet     Ecosystem = "NuGet"
+	Debian    Ecosystem = "Debian"
+	Ubuntu    Ecosystem = "Ubuntu"
+	Alpine    Ecosystem = "Alpine"
+	RPM       Ecosystem = "RPM" // Red Hat family; OSV splits these by distro.
+	// Unknown is used for components of foreign SBOMs whose purl type hallmark
+	// does not map to an OSV ecosystem.
+	Unknown Ecosystem = ""
+)
+
+// Hash is a digest of a package's artifact, as the source states it.
+// Algorithm uses CycloneDX's names: "SHA-1", "SHA-256", "SHA-384",
+// "SHA-512", "MD5". Value is lower-case hex.
+type Hash struct {
+	Algorithm string `json:"alg"`
+	Value     string `json:"value"`
+}
+
+// Property is a name/value pair for facts that have no field of their own.
+// Names hallmark sets are prefixed "hallmark:".
+type Property struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// SourcePackage is the source package an OS binary package was built from
+// (dpkg's Source field, apk's origin). Debian and Alpine advisories are keyed
+// by source package.
+type SourcePackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// Package is one component found in a target.
+type Package struct {
+	// Name is the ecosystem's own spelling: a Go module path, an npm name with
+	// its scope, a PEP 503-normalised PyPI name, Maven "group:artifact", a
+	// Debian binary package name.
+	Name      string    `json:"name"`
+	Version   string    `json:"version,omitempty"`
+	Ecosystem Ecosystem `json:"ecosystem,omitempty"`
+	// PURL is the canonical package URL; it is the package's identity.
+	PURL string `json:"purl"`
+	// Type is "library" (the default, left empty), "application" for the
+	// project or main module a manifest describes, or "operating-system".
+	Type string `json:"type,omitempty"`
+	// Constraint is set, and Version left empty, when the source declares a
+	// range rather than a pinned version (an unpinned requirements.txt line).
+	Constraint string `json:"constraint,omitempty"`
+	// Locations are the slash-separated paths, relative to the target root,
+	// of the files this package was found in.
+	Locations []string       `json:"locations,omitempty"`
+	Licenses  []string       `json:"licenses,omitempty"`
+	Hashes    []Hash         `json:"hashes,omitempty"`
+	Source    *SourcePackage `json:"source,omitempty"`
+	// Direct is true when a manifest declares the package itself, rather than
+	// it arriving through another package.
+	Direct bool `json:"direct,omitempty"`
+	// Dev is true when the package is only needed for development or tests
+	// (npm devDependencies, poetry dev groups, Maven test scope, ...).
+	Dev bool `json:"dev,omitempty"`
+	// Layer is the digest of the image layer that introduced the package.
+	Layer      string     `json:"layer,omitempty"`
+	Properties []Property `json:"properties,omitempty"`
+}
+
+// ID is the package's identity within an inventory: its purl.
+func (p *Package) ID() string { return p.PURL }
+
+// Property returns the value of the named property and whether it is set.
+func (p *Package) Property(name string) (string, bool) {
+	for _, pr := range p.Properties {
+		if pr.Name == name {
+			return pr.Value, true
+		}
+	}
+	return "", false
+}
+
+// SetProperty sets or replaces a property.
+func (p *Package) SetProperty(name, value string) {
+	for i := range p.Properties {
+		if p.Properties[i].Name == name {
+			p.Properties[i].Value = value
+			return
+		}
+	}
+	p.Properties = append(p.Properties, Property{name, value})
+}
+
+// RelationshipType says how two packages are related.
+type RelationshipType string
+
+const (
+	// DependsOn: From needs To at run time (or build time for Go and Rust).
+	DependsOn RelationshipType = "depends-on"
+	// DevDependsOn: From needs To only for development or tests.
+	DevDependsOn RelationshipType = "dev-depends-on"
+)
+
+// Relationship links two packages by ID (purl).
+type Relationship struct {
+	From string           `json:"from"`
+	To   string           `json:"to"`
+	Type RelationshipType `json:"type"`
+}
+
+// Skipped records an input that was not inventoried, and why. A result with
+// Skipped entries is complete for everything else.
+type Skipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Distro identifies an operating system from /etc/os-release.
+type Distro struct {
+	ID         string `json:"id"`                   // "debian", "ubuntu", "alpine"
+	VersionID  string `json:"version_id,omitempty"` // "12", "22.04", "3.20.3"
+	Codename   string `json:"codename,omitempty"`   // "bookworm"
+	PrettyName string `json:"pretty_name,omitempty"`
+}
+
+// Target describes what was inventoried.
+type Target struct {
+	// Name is how the user named it (a path, an image reference).
+	Name string `json:"name"`
+	// Kind is "directory", "file", "image" or "sbom".
+	Kind string `json:"kind"`
+	// Digest is the target's content digest where it has one (files, images).
+	Digest     string     `json:"digest,omitempty"`
+	Properties []Property `json:"properties,omitempty"`
+}
+
+// Inventory is everything found in one target.
+type Inventory struct {
+	Target        Target         `json:"target"`
+	Distro        *Distro        `json:"distro,omitempty"`
+	Packages      []Package      `json:"packages"`
+	Relationships []Relationship `json:"relationships,omitempty"`
+	Skipped       []Skipped      `json:"skipped,omitempty"`
+}
+
+// Normalize merges packages that share a purl, sorts everything into a
+// deterministic order and drops duplicate relationships and relationships
+// whose ends are not in the inventory. Output made from a normalised inventory
+// is byte-identical for the same input.
+func (inv *Inventory) Normalize() {
+	byID := make(map[string]int, len(inv.Packages))
+	merged := inv.Packages[:0:0]
+	for _, p := range inv.Packages {
+		if i, ok := byID[p.PURL]; ok {
+			merged[i].merge(p)
+			continue
+		}
+		byID[p.PURL] = len(merged)
+		merged = append(merged, p)
+	}
+	for i := range merged {
+		merged[i].normalize()
+	}
+	slices.SortFunc(merged, func(a, b Package) int { return strings.Compare(a.PURL, b.PURL) })
+	inv.Packages = merged
+
+	rels := inv.Relationships[:0:0]
+	seen := make(map[Relationship]bool, len(inv.Relationships))
+	for _, r := range inv.Relationships {
+		if _, ok := byID[r.From]; !ok {
+			continue
+		}
+		if _, ok := byID[r.To]; !ok || r.From == r.To {
+			continue
+		}
+		if r.Type == "" {
+			r.Type = DependsOn
+		}
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		rels = append(rels, r)
+	}
+	// A runtime edge makes a dev edge between the same pair redundant.
+	rels = slices.DeleteFunc(rels, func(r Relationship) bool {
+		return r.Type == DevDependsOn && seen[Relationship{r.From, r.To, DependsOn}]
+	})
+	slices.SortFunc(rels, func(a, b Relationship) int {
+		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To), strings.Compare(string(a.Type), string(b.Type)))
+	})
+	inv.Relationships = rels
+
+	slices.SortFunc(inv.Skipped, func(a, b Skipped) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
+	})
+	inv.Skipped = slices.Compact(inv.Skipped)
+}
+
+// merge folds q, the same package found elsewhere, into p.
+func (p *Package) merge(q Package) {
+	p.Locations = append(p.Locations, q.Locations...)
+	p.Licenses = append(p.Licenses, q.Licenses...)
+	p.Hashes = append(p.Hashes, q.Hashes...)
+	p.Direct = p.Direct || q.Direct
+	// A package is dev-only if every place that has it says so.
+	p.Dev = p.Dev && q.Dev
+	if p.Source == nil {
+		p.Source = q.Source
+	}
+	if p.Type == "" {
+		p.Type = q.Type
+	}
+	if p.Layer == "" {
+		p.Layer = q.Layer
+	}
+	for _, pr := range q.Properties {
+		if _, ok := p.Property(pr.Name); !ok {
+			p.Properties = append(p.Properties, pr)
+		}
+	}
+}
+
+func (p *Package) normalize() {
+	slices.Sort(p.Locations)
+	p.Locations = slices.Compact(p.Locations)
+	slices.Sort(p.Licenses)
+	p.Licenses = slices.Compact(p.Licenses)
+	slices.SortFunc(p.Hashes, func(a, b Hash) int {
+		return cmp.Or(strings.Compare(a.Algorithm, b.Algorithm), strings.Compare(a.Value, b.Value))
+	})
+	p.Hashes = slices.Compact(p.Hashes)
+	slices.SortStableFunc(p.Properties, func(a, b Property) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Package returns the package with the given ID, or nil.
+func (inv *Inventory) Package(id string) *Package {
+	i, ok := slices.BinarySearchFunc(inv.Packages, id, func(p Package, id string) int { return strings.Compare(p.PURL, id) })
+	if ok {
+		return &inv.Packages[i]
+	}
+	for i := range inv.Packages { // not normalised yet
+		if inv.Packages[i].PURL == id {
+			return &inv.Packages[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+)
+
+// purlTypes maps OSV ecosystems to purl types (purl-spec PURL-TYPES.rst).
+var purlTypes = map[Ecosystem]string{
+	Go:        packageurl.TypeGolang,
+	Npm:       packageurl.TypeNPM,
+	PyPI:      packageurl.TypePyPi,
+	CratesIO:  packageurl.TypeCargo,
+	Maven:     packageurl.TypeMaven,
+	RubyGems:  packageurl.TypeGem,
+	Packagist: packageurl.TypeComposer,
+	NuGet:     packageurl.TypeNuget,
+	Debian:    packageurl.TypeDebian,
+	Ubuntu:    packageurl.TypeDebian,
+	Alpine:    packageurl.TypeApk,
+	RPM:       packageurl.TypeRPM,
+}
+
+// NormalizePyPIName applies PEP 503: lower case, runs of "-", "_", "."
+// become one "-".
+func NormalizePyPIName(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	sep := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r == '-' || r == '_' || r == '.':
+			sep = true
+		default:
+			if sep && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			sep = false
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// PURL builds the canonical package URL of a package. qualifiers may be nil;
+// keys with empty values are dropped. For OS packages the caller passes
+// "arch" and "distro" (and "epoch" where the version has one, per purl-spec
+// for deb and rpm).
+func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) string {
+	typ, ok := purlTypes[eco]
+	if !ok {
+		typ = packageurl.TypeGeneric
+	}
+	var namespace string
+	switch eco {
+	case Go:
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			namespace, name = name[:i], name[i+1:]
+		}
+	case Npm:
+		if strings.HasPrefix(name, "@") {
+			if i := strings.Index(name, "/"); i > 0 {
+				namespace, name = name[:i], name[i+1:]
+			}
+		}
+	case PyPI:
+		name = NormalizePyPIName(name)
+	case Maven:
+		if i := strings.Index(name, ":"); i >= 0 {
+			namespace, name = name[:i], name[i+1:]
+		}
+	case Packagist:
+		if i := strings.Index(name, "/"); i >= 0 {
+			namespace, name = name[:i], name[i+1:]
+		}
+		namespace, name = strings.ToLower(namespace), strings.ToLower(name)
+	case Debian:
+		namespace = "debian"
+	case Ubuntu:
+		namespace = "ubuntu"
+	case Alpine:
+		namespace = "alpine"
+	}
+	var qs packageurl.Qualifiers
+	for k, v := range qualifiers {
+		if v != "" {
+			qs = append(qs, packageurl.Qualifier{Key: k, Value: v})
+		}
+	}
+	p := packageurl.NewPackageURL(typ, namespace, name, version, qs, "")
+	_ = p.Normalize() // sorts qualifiers; errors only for invalid types, which ours are not
+	return p.ToString()
+}
+
+// ParsedPURL is what a purl says about a package, in hallmark's terms.
+type ParsedPURL struct {
+	Ecosystem  Ecosystem
+	Name       string // ecosystem spelling, as in Package.Name
+	Version    string
+	Qualifiers map[string]string
+	Type       string // the purl type, also for types with no OSV ecosystem
+}
+
+// ParsePURL reads a package URL and maps it back to an ecosystem and name.
+// A purl whose type hallmark does not know parses with Ecosystem Unknown.
+func ParsePURL(s string) (ParsedPURL, error) {
+	p, err := packageurl.FromString(s)
+	if err != nil {
+		return ParsedPURL{}, fmt.Errorf("purl %q: %w", s, err)
+	}
+	out := ParsedPURL{Version: p.Version, Qualifiers: p.Qualifiers.Map(), Type: p.Type}
+	switch p.Type {
+	case packageurl.TypeGolang:
+		out.Ecosystem, out.Name = Go, join(p.Namespace, "/", p.Name)
+	case packageurl.TypeNPM:
+		out.Ecosystem, out.Name = Npm, join(p.Namespace, "/", p.Name)
+	case packageurl.TypePyPi:
+		out.Ecosystem, out.Name = PyPI, NormalizePyPIName(p.Name)
+	case packageurl.TypeCargo:
+		out.Ecosystem, out.Name = CratesIO, p.Name
+	case packageurl.TypeMaven:
+		out.Ecosystem, out.Name = Maven, join(p.Namespace, ":", p.Name)
+	case packageurl.TypeGem:
+		out.Ecosystem, out.Name = RubyGems, p.Name
+	case packageurl.TypeComposer:
+		out.Ecosystem, out.Name = Packagist, join(p.Namespace, "/", p.Name)
+	case packageurl.TypeNuget:
+		out.Ecosystem, out.Name = NuGet, p.Name
+	case packageurl.TypeDebian:
+		out.Name = p.Name
+		if strings.EqualFold(p.Namespace, "ubuntu") {
+			out.Ecosystem = Ubuntu
+		} else {
+			out.Ecosystem = Debian
+		}
+	case packageurl.TypeApk:
+		out.Ecosystem, out.Name = Alpine, p.Name
+	case packageurl.TypeRPM:
+		out.Ecosystem, out.Name = RPM, p.Name
+	default:
+		out.Ecosystem, out.Name = Unknown, join(p.Namespace, "/", p.Name)
+	}
+	return out, nil
+}
+
+func join(ns, sep, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + sep + name
+}

@@ -1,0 +1,95 @@
+// Package report renders results for people and machines: the inventory
+// summary of `hallmark sbom -o table`, and the findings of `hallmark scan`
+// as a table, JSON, SARIF, Markdown or a CycloneDX VDR.
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+)
+
+// InventoryTable writes a summary of inv for people: packages per ecosystem,
+// then one line per package, then what was skipped.
+func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
+	counts := map[inventory.Ecosystem]int{}
+	for _, p := range inv.Packages {
+		counts[p.Ecosystem]++
+	}
+	ecos := make([]inventory.Ecosystem, 0, len(counts))
+	for e := range counts {
+		ecos = append(ecos, e)
+	}
+	slices.Sort(ecos)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tVERSION\tECOSYSTEM\tSCOPE\tFOUND IN\n")
+	pkgs := slices.Clone(inv.Packages)
+	slices.SortStableFunc(pkgs, func(a, b inventory.Package) int {
+		return cmp.Or(strings.Compare(string(a.Ecosystem), string(b.Ecosystem)), strings.Compare(a.Name, b.Name), strings.Compare(a.Version, b.Version))
+	})
+	for _, p := range pkgs {
+		version := p.Version
+		if version == "" && p.Constraint != "" {
+			version = "unpinned " + p.Constraint
+		}
+		scope := "transitive"
+		switch {
+		case p.Type == "application":
+			scope = "root"
+		case p.Direct && p.Dev:
+			scope = "direct, dev"
+		case p.Direct:
+			scope = "direct"
+		case p.Dev:
+			scope = "dev"
+		}
+		eco := string(p.Ecosystem)
+		if eco == "" {
+			eco = "-"
+		}
+		loc := strings.Join(p.Locations, ", ")
+		if len(p.Locations) > 2 {
+			loc = fmt.Sprintf("%s (+%d more)", p.Locations[0], len(p.Locations)-1)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, orDash(version), eco, scope, loc)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, e := range ecos {
+		name := string(e)
+		if name == "" {
+			name = "other"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", name, counts[e]))
+	}
+	fmt.Fprintf(w, "\n%d packages", len(inv.Packages))
+	if len(parts) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, ", %d relationships", len(inv.Relationships))
+	if inv.Distro != nil {
+		fmt.Fprintf(w, ", on %s", cmp.Or(inv.Distro.PrettyName, inv.Distro.PURLQualifier()))
+	}
+	fmt.Fprintln(w)
+	if len(inv.Skipped) > 0 {
+		fmt.Fprintf(w, "\nSkipped %d input(s):\n", len(inv.Skipped))
+		for _, s := range inv.Skipped {
+			fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+		}
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
