@@ -1,0 +1,146 @@
+package inventory
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestPURL(t *testing.T) {
+	tests := []struct {
+		eco           Ecosystem
+		name, version string
+		q             map[string]string
+		want          string
+	}{
+		{Go, "github.com/spf13/cobra", "v1.10.2", nil, "pkg:golang/github.com/spf13/cobra@v1.10.2"},
+		{Go, "stdlib", "1.22.1", nil, "pkg:golang/stdlib@1.22.1"},
+		{Npm, "@babel/core", "7.24.0", nil, "pkg:npm/%40babel/core@7.24.0"},
+		{Npm, "left-pad", "1.3.0", nil, "pkg:npm/left-pad@1.3.0"},
+		{PyPI, "Django_REST.framework", "3.15.1", nil, "pkg:pypi/django-rest-framework@3.15.1"},
+		{CratesIO, "serde", "1.0.200", nil, "pkg:cargo/serde@1.0.200"},
+		{Maven, "org.apache.logging.log4j:log4j-core", "2.14.1", nil, "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+		{RubyGems, "rails", "7.1.3", nil, "pkg:gem/rails@7.1.3"},
+		{Packagist, "Symfony/Console", "v6.4.0", nil, "pkg:composer/symfony/console@v6.4.0"},
+		{NuGet, "Newtonsoft.Json", "13.0.3", nil, "pkg:nuget/Newtonsoft.Json@13.0.3"},
+		{Debian, "libc6", "2.36-9+deb12u7", map[string]string{"arch": "amd64", "distro": "debian-12"}, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12"},
+		{Debian, "perl", "5.36.0-7", map[string]string{"arch": "amd64", "epoch": ""}, "pkg:deb/debian/perl@5.36.0-7?arch=amd64"},
+		{Alpine, "musl", "1.2.5-r0", map[string]string{"arch": "x86_64", "distro": "alpine-3.20.3"}, "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20.3"},
+		{Unknown, "thing", "1", nil, "pkg:generic/thing@1"},
+	}
+	for _, tt := range tests {
+		got := PURL(tt.eco, tt.name, tt.version, tt.q)
+		if got != tt.want {
+			t.Errorf("PURL(%q, %q, %q) = %q, want %q", tt.eco, tt.name, tt.version, got, tt.want)
+		}
+		p, err := ParsePURL(got)
+		if err != nil {
+			t.Errorf("ParsePURL(%q): %v", got, err)
+			continue
+		}
+		wantName := tt.name
+		switch tt.eco {
+		case PyPI:
+			wantName = NormalizePyPIName(tt.name)
+		case Packagist:
+			wantName = "symfony/console"
+		}
+		if p.Ecosystem != tt.eco || p.Name != wantName || p.Version != tt.version {
+			t.Errorf("ParsePURL(%q) = %+v, want %s %s %s", got, p, tt.eco, wantName, tt.version)
+		}
+	}
+}
+
+func TestParsePURLError(t *testing.T) {
+	if _, err := ParsePURL("not a purl"); err == nil {
+		t.Fatal("want error")
+	}
+}
+
+func TestNormalizePyPIName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Django":             "django",
+		"zope.interface":     "zope-interface",
+		"ruamel__yaml":       "ruamel-yaml",
+		"a-_.b":              "a-b",
+		" Flask_SQLAlchemy ": "flask-sqlalchemy",
+	} {
+		if got := NormalizePyPIName(in); got != want {
+			t.Errorf("NormalizePyPIName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	inv := &Inventory{
+		Packages: []Package{
+			{Name: "b", PURL: "pkg:npm/b@1", Locations: []string{"x/package-lock.json"}, Dev: true},
+			{Name: "a", PURL: "pkg:npm/a@1", Locations: []string{"package-lock.json"}, Direct: true},
+			{Name: "b", PURL: "pkg:npm/b@1", Locations: []string{"a/package-lock.json"}, Dev: false, Hashes: []Hash{{"SHA-512", "ab"}}},
+		},
+		Relationships: []Relationship{
+			{From: "pkg:npm/a@1", To: "pkg:npm/b@1", Type: DevDependsOn},
+			{From: "pkg:npm/a@1", To: "pkg:npm/b@1"},
+			{From: "pkg:npm/a@1", To: "pkg:npm/b@1", Type: DependsOn},
+			{From: "pkg:npm/a@1", To: "pkg:npm/missing@1"},
+			{From: "pkg:npm/a@1", To: "pkg:npm/a@1"},
+		},
+		Skipped: []Skipped{{"z", "bad"}, {"a", "bad"}, {"z", "bad"}},
+	}
+	inv.Normalize()
+	got, _ := json.Marshal(inv)
+	want := `{"target":{"name":"","kind":""},"packages":[` +
+		`{"name":"a","purl":"pkg:npm/a@1","locations":["package-lock.json"],"direct":true},` +
+		`{"name":"b","purl":"pkg:npm/b@1","locations":["a/package-lock.json","x/package-lock.json"],"hashes":[{"alg":"SHA-512","value":"ab"}]}],` +
+		`"relationships":[{"from":"pkg:npm/a@1","to":"pkg:npm/b@1","type":"depends-on"}],` +
+		`"skipped":[{"path":"a","reason":"bad"},{"path":"z","reason":"bad"}]}`
+	if string(got) != want {
+		t.Errorf("Normalize:\n got %s\nwant %s", got, want)
+	}
+	if p := inv.Package("pkg:npm/b@1"); p == nil || p.Name != "b" {
+		t.Errorf("Package lookup failed: %+v", p)
+	}
+}
+
+func TestParseOSRelease(t *testing.T) {
+	d := ParseOSRelease([]byte(`PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+garbage line
+`))
+	want := Distro{ID: "debian", VersionID: "12", Codename: "bookworm", PrettyName: "Debian GNU/Linux 12 (bookworm)"}
+	if d == nil || *d != want {
+		t.Fatalf("got %+v, want %+v", d, want)
+	}
+	if q := d.PURLQualifier(); q != "debian-12" {
+		t.Errorf("qualifier %q", q)
+	}
+	if ParseOSRelease([]byte("NAME=x\n")) != nil {
+		t.Error("want nil without ID")
+	}
+}
+
+func FuzzParseOSRelease(f *testing.F) {
+	f.Add([]byte("ID=alpine\nVERSION_ID=3.20.3\n"))
+	f.Add([]byte("ID=\"ubuntu\"\nVERSION_ID='22.04'\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if d := ParseOSRelease(data); d != nil && d.ID == "" {
+			t.Fatal("distro without ID")
+		}
+	})
+}
+
+func FuzzParsePURL(f *testing.F) {
+	f.Add("pkg:npm/%40babel/core@7.24.0")
+	f.Add("pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12")
+	f.Add("pkg:golang/github.com/a/b@v1.0.0#sub/path")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePURL(s)
+		if err != nil {
+			return
+		}
+		_ = PURL(p.Ecosystem, p.Name, p.Version, p.Qualifiers)
+	})
+}
