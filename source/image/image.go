@@ -1,0 +1,537 @@
+// Package image opens container images as a source: an OCI image layout
+// directory, a `docker save` tarball, an OCI archive, or an image in a
+// registry. Layers are applied in order, with OCI whiteouts
+// (https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts)
+// and opaque directories, into a read-only fs.FS that the extractors walk.
+//
+// Nothing is extracted to disk: one streaming pass over each layer builds
+// the file tree, verifies the layer against its diff ID from the image
+// config (whose digest the manifest pins, whose digest is checked too), and
+// copies out only the files the caller asks for (the files extractors
+// claim) into a spool file. Any other file an extractor opens later is read
+// back from its layer on demand. Limits bound each layer's and the image's
+// uncompressed size, the decompression ratio and the number of entries.
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Options tune how an image is opened.
+type Options struct {
+	// Platform picks an image from a multi-platform index: "os/arch" or
+	// "os/arch/variant". Empty means linux/amd64.
+	Platform string
+	// Want selects the files to copy out during the layer pass: the files
+	// extractors claim. Others are read back from their layer when opened.
+	Want func(path string, mode fs.FileMode) bool
+	// Limits; zero values take the defaults below.
+	MaxLayerSize int64 // uncompressed bytes in one layer
+	MaxImageSize int64 // uncompressed bytes in all layers
+	MaxRatio     int64 // uncompressed/compressed, checked past 64 MiB
+	MaxEntries   int   // tar entries in one layer
+	MaxFileSize  int64 // bytes copied out of one file
+	// RatioFloor is the uncompressed size below which the ratio is not
+	// checked (small layers of zeros compress very well and are harmless).
+	RatioFloor int64
+	// TempDir holds the spool file (default os.TempDir()).
+	TempDir string
+	Logger  *slog.Logger
+}
+
+const (
+	defaultMaxLayerSize = 16 << 30
+	defaultMaxImageSize = 64 << 30
+	defaultMaxRatio     = 200
+	defaultRatioFloor   = 64 << 20
+	defaultMaxEntries   = 2 << 20
+	defaultMaxFileSize  = 512 << 20
+	// smallFile: when a file must be read back from a layer, the other
+	// files of that layer up to this size are copied out in the same pass,
+	// so a layer is re-read at most once for the small files extractors
+	// look up beside the ones they claimed (go.sum, package.json, ...).
+	smallFile = 64 << 10
+)
+
+// Sentinel errors that callers and tests branch on.
+var (
+	ErrLimit  = errors.New("image exceeds a limit")
+	ErrDigest = errors.New("digest mismatch")
+)
+
+// Image is an opened image: its metadata and its squashed file system.
+type Image struct {
+	// Ref is the reference the user gave; Kind how it was read: "oci",
+	// "docker-archive", "oci-archive" or "registry".
+	Ref, Kind string
+	// Digest is the manifest digest; ConfigDigest the image ID.
+	Digest, ConfigDigest string
+	Platform             string
+	Tags                 []string
+	Labels               map[string]string
+	Annotations          map[string]string
+	// Layers are the diff IDs of the layers, bottom first.
+	Layers []string
+	// Warnings lists entries that were not applied (path traversal, unknown
+	// types) with the reason.
+	Warnings []string
+
+	opts    Options
+	img     v1.Image
+	layers  []layerInfo
+	fsys    *FS
+	spool   *os.File
+	spoolSz int64
+	mu      sync.Mutex
+	reread  map[int]bool
+	cleanup []func()
+}
+
+type layerInfo struct {
+	digest string // diff ID: the digest of the uncompressed layer
+	layer  v1.Layer
+	size   int64 // compressed size, 0 when unknown
+}
+
+// FS returns the squashed file system.
+func (im *Image) FS() *FS { return im.fsys }
+
+// Close removes the spool file and any temporary files.
+func (im *Image) Close() error {
+	for _, f := range im.cleanup {
+		f()
+	}
+	im.cleanup = nil
+	return nil
+}
+
+func (o *Options) defaults() {
+	if o.MaxLayerSize <= 0 {
+		o.MaxLayerSize = defaultMaxLayerSize
+	}
+	if o.MaxImageSize <= 0 {
+		o.MaxImageSize = defaultMaxImageSize
+	}
+	if o.MaxRatio <= 0 {
+		o.MaxRatio = defaultMaxRatio
+	}
+	if o.RatioFloor <= 0 {
+		o.RatioFloor = defaultRatioFloor
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = defaultMaxEntries
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = defaultMaxFileSize
+	}
+	if o.Want == nil {
+		o.Want = func(string, fs.FileMode) bool { return false }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// load squashes img's layers into the file tree.
+func (im *Image) load(ctx context.Context) error {
+	im.opts.defaults()
+	raw, err := im.img.RawManifest()
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	// The manifest was checked against the digest that pins it where one
+	// does (layout index, registry by digest); docker save writes no
+	// manifest blob of its own, so it has no manifest digest.
+	if im.Kind != "docker-archive" {
+		im.Digest = "sha256:" + sha256Hex(raw)
+	}
+	m, err := im.img.Manifest()
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	rawCfg, err := im.img.RawConfigFile()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if got := sha256Hex(rawCfg); m.Config.Digest.Algorithm == "sha256" && got != m.Config.Digest.Hex {
+		return fmt.Errorf("config: %w: content is sha256:%s, manifest says %s", ErrDigest, got, m.Config.Digest)
+	}
+	im.ConfigDigest = "sha256:" + sha256Hex(rawCfg)
+	cfg, err := im.img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	im.Platform = cfg.OS + "/" + cfg.Architecture
+	if cfg.Variant != "" {
+		im.Platform += "/" + cfg.Variant
+	}
+	im.Labels = cfg.Config.Labels
+	if im.Annotations == nil {
+		im.Annotations = m.Annotations
+	}
+	layers, err := im.img.Layers()
+	if err != nil {
+		return fmt.Errorf("layers: %w", err)
+	}
+	if len(layers) != len(cfg.RootFS.DiffIDs) {
+		return fmt.Errorf("config: %d diff IDs for %d layers", len(cfg.RootFS.DiffIDs), len(layers))
+	}
+	for i, l := range layers {
+		li := layerInfo{digest: cfg.RootFS.DiffIDs[i].String(), layer: l}
+		if i < len(m.Layers) && im.Kind != "docker-archive" {
+			li.size = m.Layers[i].Size
+		}
+		im.layers = append(im.layers, li)
+		im.Layers = append(im.Layers, li.digest)
+	}
+
+	spool, err := os.CreateTemp(im.opts.TempDir, "hallmark-image-*")
+	if err != nil {
+		return err
+	}
+	os.Remove(spool.Name()) // unlinked: the space goes when the file closes
+	im.spool = spool
+	im.cleanup = append(im.cleanup, func() { spool.Close() })
+	im.reread = map[int]bool{}
+	im.fsys = &FS{img: im, root: &node{name: ".", mode: fs.ModeDir | 0o755, children: map[string]*node{}}}
+
+	var total int64
+	for i := range im.layers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := time.Now()
+		n, err := im.pass(i, &total, im.applyEntry)
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, im.layers[i].digest, err)
+		}
+		im.opts.Logger.Debug("layer applied", "layer", im.layers[i].digest, "bytes", n, "took", time.Since(start))
+	}
+	return nil
+}
+
+// pass streams layer i once, calling fn for each tar entry, and verifies
+// the layer's diff ID at the end. total accumulates uncompressed bytes
+// across layers for the image-size limit (nil to skip that check).
+func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io.Reader) error) (int64, error) {
+	li := im.layers[i]
+	rc, err := li.layer.Uncompressed()
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	lr := &limitReader{r: rc, h: h, im: im, compressed: li.size, total: total}
+	tr := tar.NewReader(lr)
+	entries := 0
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return lr.n, fmt.Errorf("tar entry %d: %w", entries+1, err)
+		}
+		entries++
+		if entries > im.opts.MaxEntries {
+			return lr.n, fmt.Errorf("%w: more than %d entries", ErrLimit, im.opts.MaxEntries)
+		}
+		if err := fn(i, hdr, tr); err != nil {
+			return lr.n, err
+		}
+	}
+	// Tar's end-of-archive blocks and any padding after them are part of
+	// the diff ID.
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return lr.n, err
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != li.digest {
+		return lr.n, fmt.Errorf("%w: uncompressed content is %s, config says %s", ErrDigest, got, li.digest)
+	}
+	return lr.n, nil
+}
+
+// limitReader hashes what passes through and enforces the size limits.
+type limitReader struct {
+	r          io.Reader
+	h          hash.Hash
+	im         *Image
+	n          int64
+	compressed int64
+	total      *int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		l.h.Write(p[:n])
+		l.n += int64(n)
+		o := &l.im.opts
+		if l.n > o.MaxLayerSize {
+			return n, fmt.Errorf("%w: layer is larger than %d bytes uncompressed", ErrLimit, o.MaxLayerSize)
+		}
+		if l.compressed > 0 && l.n > o.RatioFloor && l.n/l.compressed > o.MaxRatio {
+			return n, fmt.Errorf("%w: layer expands more than %d times (%d compressed bytes)", ErrLimit, o.MaxRatio, l.compressed)
+		}
+		if l.total != nil {
+			*l.total += int64(n)
+			if *l.total > o.MaxImageSize {
+				return n, fmt.Errorf("%w: image is larger than %d bytes uncompressed", ErrLimit, o.MaxImageSize)
+			}
+		}
+	}
+	return n, err
+}
+
+// entryPath cleans a tar entry name into a path relative to the image
+// root. Names that climb out of the root are refused.
+func entryPath(name string) (string, bool) {
+	name = strings.TrimPrefix(name, "./")
+	name = strings.TrimLeft(name, "/")
+	if name == "" || name == "." {
+		return ".", true
+	}
+	p := path.Clean(name)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	return p, true
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// applyEntry applies one tar entry of layer i to the tree.
+func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
+	p, ok := entryPath(hdr.Name)
+	if !ok {
+		im.warn(fmt.Sprintf("layer %d: entry %q points outside the image root; ignored", i, hdr.Name))
+		return nil
+	}
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	if base == opaqueMarker {
+		d := im.ensureDir(dir, i)
+		hideLower(d, i)
+		d.layer = i // its contents are now this layer's alone
+		return nil
+	}
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		parent, _, err := im.fsys.lookup(orDot(dir), false)
+		if err == nil && parent.isDir() {
+			if c, ok := parent.children[strings.TrimPrefix(base, whiteoutPrefix)]; ok && c.layer < i {
+				delete(parent.children, c.name)
+			}
+		}
+		return nil
+	}
+	if p == "." {
+		return nil
+	}
+	n := &node{name: base, modTime: hdr.ModTime, layer: i, size: hdr.Size}
+	mode := fs.FileMode(hdr.Mode).Perm()
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		existing := im.child(dir, base)
+		if existing != nil && existing.isDir() {
+			// A directory entry in an upper layer changes its metadata, not
+			// its contents (those go only with an opaque marker).
+			existing.mode = fs.ModeDir | mode
+			existing.layer = i
+			return nil
+		}
+		n.mode, n.size = fs.ModeDir|mode, 0
+		n.children = map[string]*node{}
+	case tar.TypeReg, tar.TypeRegA:
+		n.mode = mode
+	case tar.TypeSymlink:
+		n.mode, n.link, n.size = fs.ModeSymlink|0o777, hdr.Linkname, int64(len(hdr.Linkname))
+	case tar.TypeLink:
+		target, ok := entryPath(hdr.Linkname)
+		if !ok {
+			im.warn(fmt.Sprintf("layer %d: hard link %q points outside the image root; ignored", i, hdr.Name))
+			return nil
+		}
+		t, _, err := im.fsys.lookup(target, true)
+		if err != nil || !t.mode.IsRegular() {
+			im.warn(fmt.Sprintf("layer %d: hard link %q to missing %q; ignored", i, hdr.Name, hdr.Linkname))
+			return nil
+		}
+		n.mode, n.size, n.hardlink, n.link = t.mode, t.size, true, target
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return nil // devices and pipes hold nothing to inventory
+	default:
+		return nil // pax/GNU extension headers are consumed by archive/tar
+	}
+	parent := im.ensureDir(dir, i)
+	parent.children[base] = n
+	if n.mode.IsRegular() && !n.hardlink && im.opts.Want(p, n.mode) {
+		return im.capture(p, n, r)
+	}
+	return nil
+}
+
+// capture copies a file's content into memory (small) or the spool.
+func (im *Image) capture(p string, n *node, r io.Reader) error {
+	if n.size > im.opts.MaxFileSize {
+		im.warn(fmt.Sprintf("%s: %d bytes is over the %d-byte limit; not read", p, n.size, im.opts.MaxFileSize))
+		return nil
+	}
+	if n.size <= smallFile {
+		data := make([]byte, n.size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		n.data, n.captured = data, true
+		return nil
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	off := im.spoolSz
+	w := io.NewOffsetWriter(im.spool, off)
+	copied, err := io.CopyN(w, r, n.size)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	im.spoolSz += copied
+	n.spoolOff, n.captured = off, true
+	return nil
+}
+
+// content returns the bytes of a regular file, reading them back from its
+// layer when the pass did not copy them out.
+func (im *Image) content(p string, n *node) (io.ReaderAt, error) {
+	if !im.isCaptured(n) {
+		if err := im.rereadLayer(n.layer, p); err != nil {
+			return nil, err
+		}
+		if !im.isCaptured(n) {
+			return nil, fmt.Errorf("%s: not found in layer %s", p, im.layers[n.layer].digest)
+		}
+	}
+	if n.data != nil || n.size == 0 {
+		return bytes.NewReader(n.data), nil
+	}
+	return io.NewSectionReader(im.spool, n.spoolOff, n.size), nil
+}
+
+func (im *Image) isCaptured(n *node) bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return n.captured
+}
+
+// rereadLayer streams layer i again and copies out want plus every small
+// file of the layer that is still visible and not yet copied.
+func (im *Image) rereadLayer(i int, want string) error {
+	im.mu.Lock()
+	done := im.reread[i]
+	im.mu.Unlock()
+	return im.replay(i, func(p string, n *node) bool {
+		return p == want || (!done && n.size <= smallFile)
+	}, func() { im.mu.Lock(); im.reread[i] = true; im.mu.Unlock() })
+}
+
+func (im *Image) replay(i int, take func(string, *node) bool, after func()) error {
+	_, err := im.pass(i, nil, func(layer int, hdr *tar.Header, r io.Reader) error {
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+			return nil
+		}
+		p, ok := entryPath(hdr.Name)
+		if !ok {
+			return nil
+		}
+		n, _, err := im.fsys.lookup(p, false)
+		if err != nil || n.layer != layer || n.hardlink || im.isCaptured(n) || !take(p, n) {
+			return nil
+		}
+		return im.captureLocked(p, n, r)
+	})
+	if err == nil {
+		after()
+	}
+	return err
+}
+
+func (im *Image) captureLocked(p string, n *node, r io.Reader) error {
+	if n.size <= smallFile {
+		data := make([]byte, n.size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		im.mu.Lock()
+		n.data, n.captured = data, true
+		im.mu.Unlock()
+		return nil
+	}
+	return im.capture(p, n, r)
+}
+
+// ensureDir returns the directory at p, creating it and its parents (as
+// written by layer i) where missing. A non-directory in the way is
+// replaced, as a runtime would.
+func (im *Image) ensureDir(p string, i int) *node {
+	cur := im.fsys.root
+	if p == "" || p == "." {
+		return cur
+	}
+	for _, part := range strings.Split(p, "/") {
+		c, ok := cur.children[part]
+		if !ok || !c.isDir() {
+			c = &node{name: part, mode: fs.ModeDir | 0o755, layer: i, children: map[string]*node{}}
+			cur.children[part] = c
+		}
+		cur = c
+	}
+	return cur
+}
+
+func (im *Image) child(dir, base string) *node {
+	d, _, err := im.fsys.lookup(orDot(dir), false)
+	if err != nil || !d.isDir() {
+		return nil
+	}
+	return d.children[base]
+}
+
+// hideLower removes what layers below i put in d (an opaque directory).
+func hideLower(d *node, i int) {
+	for name, c := range d.children {
+		if c.layer < i {
+			delete(d.children, name)
+			continue
+		}
+		if c.isDir() {
+			hideLower(c, i)
+		}
+	}
+}
+
+func (im *Image) warn(msg string) {
+	im.Warnings = append(im.Warnings, msg)
+	im.opts.Logger.Warn(msg)
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
