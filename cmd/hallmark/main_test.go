@@ -39,10 +39,15 @@ func TestScripts(t *testing.T) {
 			if _, err := os.Stat(data); err == nil {
 				env.Setenv("HALLMARK_TESTDATA", data)
 			}
+			// A real Debian image that .ci/run builds with debootstrap, and
+			// the number of packages dpkg-query counts in it.
+			for _, k := range []string{"HALLMARK_DEBIAN_IMAGE", "HALLMARK_DEBIAN_IMAGE_PKGS"} {
+				env.Setenv(k, os.Getenv(k))
+			}
 			return nil
 		},
-		Condition: func(cond string) (bool, error) {
-			return false, nil
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mkimage": mkimage,
 		},
 	})
 }

@@ -43,6 +43,7 @@ var errPartial = errors.New("some inputs were skipped")
 type app struct {
 	stdout, stderr io.Writer
 	quiet          bool
+	platform       string // for image targets with several platforms
 	verbose        bool
 	log            *slog.Logger
 }
@@ -101,6 +102,7 @@ projects a portfolio depends on.`,
 		},
 	}
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", envBool("HALLMARK_QUIET"), "print only errors on stderr (env HALLMARK_QUIET)")
+	root.PersistentFlags().StringVar(&a.platform, "platform", envOr("HALLMARK_PLATFORM", ""), "for multi-platform images: os/arch[/variant] (default linux/amd64; env HALLMARK_PLATFORM)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "print debug diagnostics on stderr")
 	root.AddCommand(
 		a.sbomCmd(),

@@ -17,6 +17,7 @@ import (
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/report"
 	"github.com/hallmark-dev/hallmark/source"
+	"github.com/hallmark-dev/hallmark/source/image"
 )
 
 // inventoryFormats are the outputs of `hallmark sbom` that are not SBOM
@@ -63,7 +64,11 @@ reproduced byte for byte.`,
 }
 
 // inventory opens target and extracts everything in it.
+// Container images (see image.go) become a squashed file system first.
 func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options) (*inventory.Inventory, error) {
+	if kind, ref, err := image.Detect(target); err == nil {
+		return a.imageInventory(cmd.Context(), kind, ref, target, opts)
+	}
 	src, err := source.Open(target)
 	if err != nil {
 		return nil, err
