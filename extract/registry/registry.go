@@ -7,17 +7,37 @@ import (
 	"github.com/hallmark-dev/hallmark/extract/apk"
 	"github.com/hallmark-dev/hallmark/extract/dotnet"
 	"github.com/hallmark-dev/hallmark/extract/dpkg"
+	"github.com/hallmark-dev/hallmark/extract/golang"
+	"github.com/hallmark-dev/hallmark/extract/java"
+	"github.com/hallmark-dev/hallmark/extract/npm"
 	"github.com/hallmark-dev/hallmark/extract/php"
+	"github.com/hallmark-dev/hallmark/extract/python"
 	"github.com/hallmark-dev/hallmark/extract/ruby"
+	"github.com/hallmark-dev/hallmark/extract/rust"
 )
 
 // Default returns all extractors, in a fixed order.
 func Default() []extract.Extractor {
 	return []extract.Extractor{
+		python.Requirements{},
+		python.Poetry{},
+		python.Pipenv{},
+		python.UV{},
+		python.PDM{},
+		java.POM{},
+		java.GradleLock{},
+		java.Archive{},
 		ruby.New(),
 		php.New(),
 		dotnet.New(),
 		dpkg.New(),
 		apk.New(),
+		golang.GoMod{},
+		golang.Binary{},
+		rust.CargoLock{},
+		rust.Auditable{},
+		npm.PackageLock{},
+		npm.YarnLock{},
+		npm.PnpmLock{},
 	}
 }

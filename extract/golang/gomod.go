@@ -1,0 +1,135 @@
+package golang
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/inventory"
+)
+
+// Size caps below the walk's per-file limit: the largest real go.mod files
+// are tens of kilobytes and go.sum files a few megabytes.
+const (
+	maxGoModSize = 16 << 20
+	maxGoSumSize = 64 << 20
+)
+
+// GoMod reads a main module's go.mod and the go.sum beside it.
+type GoMod struct{}
+
+// Name implements extract.Extractor.
+func (GoMod) Name() string { return "go/gomod" }
+
+// Claims implements extract.Extractor.
+func (GoMod) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "go.mod" }
+
+// Extract implements extract.Extractor.
+func (GoMod) Extract(ctx context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
+	data, err := extract.ReadFile(in.FS, in.Path, capSize(in.MaxSize, maxGoModSize))
+	if err != nil {
+		return nil, nil, err
+	}
+	// modfile's errors already read "path:line:col: what was expected".
+	mf, err := modfile.Parse(in.Path, data, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	sumPath := path.Join(path.Dir(in.Path), "go.sum")
+	var sums map[modVersion]string
+	if sumData, err := extract.ReadFile(in.FS, sumPath, capSize(in.MaxSize, maxGoSumSize)); err == nil {
+		if sums, err = parseGoSum(sumPath, sumData); err != nil {
+			return nil, nil, err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%s: %w", sumPath, err)
+	}
+	pkgs, rels := fromModFile(mf, sums)
+	return pkgs, rels, nil
+}
+
+// fromModFile turns a parsed go.mod into packages: the main module, one
+// package per requirement (after replace and exclude), and stdlib.
+func fromModFile(mf *modfile.File, sums map[modVersion]string) ([]inventory.Package, []inventory.Relationship) {
+	var pkgs []inventory.Package
+	var main *inventory.Package
+	if mf.Module != nil && mf.Module.Mod.Path != "" {
+		m := modulePackage(mf.Module.Mod.Path, "")
+		m.Type = "application"
+		main = &m
+	}
+
+	excluded := make(map[modVersion]bool, len(mf.Exclude))
+	for _, x := range mf.Exclude {
+		excluded[modVersion{x.Mod.Path, x.Mod.Version}] = true
+	}
+	// A replace naming a version applies to that version only and wins over
+	// one naming the path alone (https://go.dev/ref/mod#go-mod-file-replace).
+	replaces := make(map[modVersion]*modfile.Replace, len(mf.Replace))
+	for _, r := range mf.Replace {
+		replaces[modVersion{r.Old.Path, r.Old.Version}] = r
+	}
+
+	for _, r := range mf.Require {
+		req := modVersion{r.Mod.Path, r.Mod.Version}
+		if excluded[req] {
+			continue
+		}
+		rep := replaces[req]
+		if rep == nil {
+			rep = replaces[modVersion{r.Mod.Path, ""}]
+		}
+		var p inventory.Package
+		switch {
+		case rep == nil:
+			p = modulePackage(r.Mod.Path, r.Mod.Version)
+			addH1(&p, sums[req])
+		case rep.New.Version == "" || modfile.IsDirectoryPath(rep.New.Path):
+			// A directory on disk: the code is whatever is there, so there
+			// is no version to report and no sum to check.
+			p = modulePackage(r.Mod.Path, "")
+			p.SetProperty(PropReplaceDir, rep.New.Path)
+		default:
+			p = modulePackage(rep.New.Path, rep.New.Version)
+			addH1(&p, sums[modVersion{rep.New.Path, rep.New.Version}])
+			p.SetProperty(PropReplacedFrom, r.Mod.Path+"@"+r.Mod.Version)
+		}
+		p.Direct = !r.Indirect
+		pkgs = append(pkgs, p)
+	}
+
+	goVersion := ""
+	if mf.Toolchain != nil {
+		goVersion = mf.Toolchain.Name
+	} else if mf.Go != nil {
+		goVersion = mf.Go.Version
+	}
+	if v := StdlibVersion(goVersion); v != "" {
+		std := modulePackage(StdlibName, v)
+		std.Direct = true
+		std.SetProperty(PropStdlibSource, "go.mod")
+		pkgs = append(pkgs, std)
+	}
+
+	var rels []inventory.Relationship
+	if main != nil {
+		for i := range pkgs {
+			rels = append(rels, dependsOn(main, &pkgs[i]))
+		}
+		pkgs = append(pkgs, *main)
+	}
+	return pkgs, rels
+}
+
+// capSize is the smaller of the walk's limit and the format's own cap.
+func capSize(limit, own int64) int64 {
+	if limit > 0 && limit < own {
+		return limit
+	}
+	return own
+}

@@ -1,0 +1,161 @@
+package npm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// jsonError turns an encoding/json error into one that names the file, the
+// line and column, and for a wrong type the JSON path of the bad field and
+// what was expected, e.g.
+//
+//	web/package-lock.json:12:18: packages["node_modules/x"].version: want string, got number
+func jsonError(name string, data []byte, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		line, col := position(data, syn.Offset)
+		return fmt.Errorf("%s:%d:%d: invalid JSON: %v", name, line, col, syn)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		p, start := jsonPathAt(data, typ.Offset)
+		line, col := position(data, start)
+		if p == "" {
+			p = "top level"
+		}
+		return fmt.Errorf("%s:%d:%d: %s: want %s, got %s", name, line, col, p, jsonKind(typ.Type), typ.Value)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: invalid JSON: unexpected end of input", name)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// jsonKind names a Go type the way a JSON document would spell it.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a different type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return t.String()
+}
+
+// position converts a byte offset into a 1-based line and column.
+func position(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// jsonPathAt walks the document's tokens and returns the path of the value
+// whose first token ends at off, and where that value starts, which is where encoding/json reports a type
+// mismatch (after a scalar, or after the "{" or "[" of a composite).
+// encoding/json's own UnmarshalTypeError.Field leaves map keys out, and
+// lockfiles are keyed by package paths, so the path is rebuilt here. It runs
+// only on the error path.
+func jsonPathAt(data []byte, off int64) (string, int64) {
+	type frame struct {
+		object  bool
+		wantKey bool
+		key     string
+		index   int
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	render := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			case isIdent(f.key) && b.Len() == 0:
+				b.WriteString(f.key)
+			case isIdent(f.key):
+				b.WriteString("." + f.key)
+			default:
+				b.WriteString("[" + strconv.Quote(f.key) + "]")
+			}
+		}
+		return b.String()
+	}
+	// advance records that the innermost container finished one value.
+	advance := func() {
+		if len(stack) == 0 {
+			return
+		}
+		top := &stack[len(stack)-1]
+		if top.object {
+			top.wantKey = true
+		} else {
+			top.index++
+		}
+	}
+	for {
+		prev := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return render(), off
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			if k, ok := tok.(string); ok {
+				stack[n-1].key = k
+				stack[n-1].wantKey = false
+				continue
+			}
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:max(len(stack)-1, 0)]
+			advance()
+			continue
+		}
+		// tok is a value: a scalar or the start of an object or array.
+		if dec.InputOffset() >= off {
+			// The token began after the separators that follow the
+			// previous one.
+			start := prev
+			for start < int64(len(data)) && strings.IndexByte(" \t\r\n:,", data[start]) >= 0 {
+				start++
+			}
+			return render(), start
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', wantKey: d == '{'})
+			continue
+		}
+		advance()
+	}
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || r == '$' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}

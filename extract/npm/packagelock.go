@@ -1,0 +1,274 @@
+package npm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/inventory"
+)
+
+// PackageLock reads package-lock.json and npm-shrinkwrap.json (the same
+// format; a shrinkwrap is the lockfile a package publishes).
+type PackageLock struct{}
+
+// Name implements extract.Extractor.
+func (PackageLock) Name() string { return "npm/package-lock" }
+
+// Claims implements extract.Extractor. npm's hidden lockfile,
+// node_modules/.package-lock.json, has another base name and is not claimed.
+func (PackageLock) Claims(p string, _ fs.FileMode) bool {
+	switch path.Base(p) {
+	case "package-lock.json", "npm-shrinkwrap.json":
+		return true
+	}
+	return false
+}
+
+// lockfile is the top of a package-lock.json. "dependencies" (the v1 tree,
+// kept in v2 for old npm) is decoded only when there is no "packages".
+type lockfile struct {
+	Name            string                  `json:"name"`
+	Version         string                  `json:"version"`
+	LockfileVersion int                     `json:"lockfileVersion"`
+	Packages        map[string]*lockPackage `json:"packages"`
+	Dependencies    json.RawMessage         `json:"dependencies"`
+}
+
+// lockPackage is one entry of "packages" (v2, v3).
+type lockPackage struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	Resolved             string            `json:"resolved"`
+	Integrity            string            `json:"integrity"`
+	Link                 bool              `json:"link"`
+	Dev                  bool              `json:"dev"`
+	Optional             bool              `json:"optional"`
+	DevOptional          bool              `json:"devOptional"`
+	InBundle             bool              `json:"inBundle"`
+	License              json.RawMessage   `json:"license"`
+	Licenses             json.RawMessage   `json:"licenses"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	PeerDependencies     map[string]string `json:"peerDependencies"`
+	// Workspaces (root entry only) are globs, as in package.json.
+	Workspaces json.RawMessage `json:"workspaces"`
+}
+
+// Extract implements extract.Extractor.
+func (PackageLock) Extract(ctx context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
+	return named(extractPackageLock(in))
+}
+
+func extractPackageLock(in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
+	data, err := in.ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	var lf lockfile
+	if err := json.Unmarshal(data, &lf); err != nil {
+		return nil, nil, jsonError(in.Path, data, err)
+	}
+	if lf.Packages != nil {
+		pkgs, rels := lf.fromPackages()
+		return pkgs, rels, nil
+	}
+	var deps map[string]*v1Dep
+	if len(lf.Dependencies) > 0 {
+		if err := json.Unmarshal(lf.Dependencies, &deps); err != nil {
+			// Re-decode the whole file so the error's position and path
+			// are those of the file, not of the "dependencies" value.
+			var whole struct {
+				Dependencies map[string]*v1Dep `json:"dependencies"`
+			}
+			return nil, nil, jsonError(in.Path, data, cmpErr(json.Unmarshal(data, &whole), err))
+		}
+	}
+	if deps == nil && lf.LockfileVersion == 0 {
+		return nil, nil, fmt.Errorf("%s: neither \"packages\" nor \"dependencies\" nor \"lockfileVersion\": not an npm lockfile", in.Path)
+	}
+	m, err := readManifest(in.FS, dirOf(in.Path))
+	if err != nil {
+		return nil, nil, err
+	}
+	pkgs, rels := fromV1(in.FS, dirOf(in.Path), &lf, deps, m)
+	return pkgs, rels, nil
+}
+
+// cmpErr prefers the first error, falling back to the second.
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// nodeModulesName is the name a package is installed under:
+// "node_modules/a/node_modules/@s/b" → "@s/b".
+func nodeModulesName(key string) string {
+	i := strings.LastIndex(key, "node_modules/")
+	if i < 0 {
+		return ""
+	}
+	return key[i+len("node_modules/"):]
+}
+
+// isInstalled reports whether a "packages" key is a folder inside some
+// node_modules (an installed package) rather than a project folder.
+func isInstalled(key string) bool {
+	return strings.HasPrefix(key, "node_modules/") || strings.Contains(key, "/node_modules/")
+}
+
+// fromPackages reads lockfileVersion 2 and 3.
+func (lf *lockfile) fromPackages() ([]inventory.Package, []inventory.Relationship) {
+	keys := make([]string, 0, len(lf.Packages))
+	for k, e := range lf.Packages {
+		if e != nil {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+
+	// A link's key names the folder it points at; workspace entries carry
+	// no "name", so the link is where the name comes from.
+	linkNames := map[string]string{}
+	for _, k := range keys {
+		if e := lf.Packages[k]; e.Link && isInstalled(k) {
+			if _, ok := linkNames[e.Resolved]; !ok {
+				linkNames[e.Resolved] = nodeModulesName(k)
+			}
+		}
+	}
+
+	// Workspaces are projects of their own, whose declared dependencies are
+	// direct; other folders outside node_modules ("file:" dependencies) are
+	// local packages the root declares.
+	var globs []string
+	if root := lf.Packages[""]; root != nil {
+		globs = (&manifest{Workspaces: root.Workspaces}).workspaceGlobs()
+	}
+	isWorkspace := func(k string) bool {
+		for _, g := range globs {
+			if ok, _ := path.Match(path.Clean(g), k); ok {
+				return true
+			}
+		}
+		return false
+	}
+
+	purls := make(map[string]string, len(keys))
+	idx := make(map[string]int, len(keys))
+	pkgs := make([]inventory.Package, 0, len(keys))
+	for _, k := range keys {
+		e := lf.Packages[k]
+		if e.Link {
+			continue
+		}
+		var p inventory.Package
+		switch {
+		case k == "":
+			name, version := cmpStr(e.Name, lf.Name), cmpStr(e.Version, lf.Version)
+			if name == "" {
+				continue // a project without a name has no identity to report
+			}
+			p = newPackage(name, version)
+			p.Type = "application"
+		case !isInstalled(k):
+			name := cmpStr(e.Name, linkNames[k], path.Base(k))
+			p = newPackage(name, e.Version)
+			p.Type = "application"
+			p.Direct = isWorkspace(k)
+		default:
+			installed := nodeModulesName(k)
+			name := cmpStr(e.Name, installed)
+			p = newPackage(name, e.Version)
+			if name != installed {
+				p.SetProperty(PropAlias, installed)
+			}
+			p.Dev = e.Dev
+			p.Hashes = parseIntegrity(e.Integrity)
+			if e.InBundle {
+				p.SetProperty(PropBundled, "true")
+			}
+			if e.Resolved != "" && !isRegistryTarball(e.Resolved) {
+				p.SetProperty(PropResolved, e.Resolved)
+			}
+		}
+		p.Licenses = append(parseLicense(e.License), parseLicense(e.Licenses)...)
+		purls[k] = p.PURL
+		idx[k] = len(pkgs)
+		pkgs = append(pkgs, p)
+	}
+
+	// resolve finds the entry a dependency name means from the folder
+	// "from", as Node's require does: from/node_modules/name, then the same
+	// in each parent folder that is not itself a node_modules. Links are
+	// followed to their target.
+	resolve := func(from, name string) string {
+		dir := from
+		for {
+			if path.Base(dir) != "node_modules" {
+				cand := joinPath(dir, "node_modules", name)
+				if e, ok := lf.Packages[cand]; ok && e != nil {
+					if e.Link {
+						return e.Resolved
+					}
+					return cand
+				}
+			}
+			parent := dirOf(dir)
+			if dir == "" || parent == dir { // the root, or "/" in a malformed key
+				return ""
+			}
+			dir = parent
+		}
+	}
+
+	var rels edgeList
+	for _, k := range keys {
+		e := lf.Packages[k]
+		from, ok := purls[k]
+		if !ok && k != "" {
+			continue
+		}
+		project := !isInstalled(k)
+		declares := k == "" || isWorkspace(k)
+		link := func(deps map[string]string, dev bool) {
+			for name := range deps {
+				to := resolve(k, name)
+				if to == "" {
+					continue // an optional or peer dependency not installed
+				}
+				if declares {
+					if i, ok := idx[to]; ok {
+						pkgs[i].Direct = true
+					}
+				}
+				rels.add(from, purls[to], dev)
+			}
+		}
+		link(e.Dependencies, false)
+		link(e.OptionalDependencies, false)
+		link(e.PeerDependencies, false)
+		if project {
+			link(e.DevDependencies, true)
+		}
+	}
+	return pkgs, rels
+}
+
+// cmpStr returns the first non-empty string.
+func cmpStr(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
