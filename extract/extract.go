@@ -33,6 +33,34 @@ type Extractor interface {
 	Extract(ctx context.Context, in *Input) ([]inventory.Package, []inventory.Relationship, error)
 }
 
+// Companions is implemented by extractors that read files besides the ones
+// they claim: go.sum beside go.mod, package.json beside a lockfile, the
+// copyright files a dpkg database points to. Sources that copy files out
+// ahead of time (container images, read in one pass per layer) copy these
+// too, so no layer has to be read twice.
+type Companions interface {
+	Companion(path string) bool
+}
+
+// Wanted returns a predicate for the files exs claim or read as companions,
+// plus os-release, which Run itself reads.
+func Wanted(exs []Extractor) func(path string, mode fs.FileMode) bool {
+	return func(p string, mode fs.FileMode) bool {
+		if p == "etc/os-release" || p == "usr/lib/os-release" {
+			return true
+		}
+		for _, ex := range exs {
+			if ex.Claims(p, mode) {
+				return true
+			}
+			if c, ok := ex.(Companions); ok && c.Companion(p) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // Input is one file handed to an extractor.
 type Input struct {
 	// FS is the whole source, so an extractor can read sibling files (go.sum

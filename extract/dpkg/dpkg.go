@@ -80,6 +80,7 @@ const (
 const (
 	statusPath = "var/lib/dpkg/status"
 	statusDir  = "var/lib/dpkg/status.d"
+	infoDir    = "var/lib/dpkg/info/"
 	// maxCopyright bounds a copyright file read for its licenses.
 	maxCopyright = 1 << 20
 )
@@ -103,6 +104,13 @@ func (Extractor) Claims(p string, mode fs.FileMode) bool {
 	}
 	dir, base := path.Split(p)
 	return dir == statusDir+"/" && base != "" && !strings.HasSuffix(base, ".md5sums") && base[0] != '.'
+}
+
+// Companion: the copyright files licenses come from, and status.d
+// siblings that dependencies resolve through.
+func (Extractor) Companion(p string) bool {
+	return (strings.HasPrefix(p, "usr/share/doc/") && strings.HasSuffix(p, "/copyright")) ||
+		strings.HasPrefix(p, "var/lib/dpkg/status.d/")
 }
 
 // entry is one paragraph of the database.
@@ -408,6 +416,17 @@ func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 		PURL:       b.purl(en),
 		Locations:  []string{file},
 		Properties: make([]inventory.Property, 0, 4),
+	}
+	// dpkg's file list for the package is the evidence of when it was
+	// installed: in an image, the layer that wrote it introduced the
+	// package, while the status file is rewritten by every apt layer.
+	if file == statusPath {
+		for _, list := range []string{infoDir + en.name + ":" + en.arch + ".list", infoDir + en.name + ".list"} {
+			if _, err := fs.Stat(b.fsys, list); err == nil {
+				p.Locations = append(p.Locations, list)
+				break
+			}
+		}
 	}
 	src := inventory.SourcePackage{Name: en.source, Version: en.sourceVersion}
 	if src.Name == "" {

@@ -53,6 +53,9 @@ func (GoMod) Extract(ctx context.Context, in *extract.Input) ([]inventory.Packag
 	return pkgs, rels, nil
 }
 
+// Companion: go.sum gives the hashes.
+func (GoMod) Companion(p string) bool { return path.Base(p) == "go.sum" }
+
 // fromModFile turns a parsed go.mod into packages: the main module, one
 // package per requirement (after replace and exclude), and stdlib.
 func fromModFile(mf *modfile.File, sums map[modVersion]string) ([]inventory.Package, []inventory.Relationship) {

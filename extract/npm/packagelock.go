@@ -30,6 +30,9 @@ func (PackageLock) Claims(p string, _ fs.FileMode) bool {
 	return false
 }
 
+// Companion: package.json says which dependencies are direct and dev.
+func (PackageLock) Companion(p string) bool { return path.Base(p) == "package.json" }
+
 // lockfile is the top of a package-lock.json. "dependencies" (the v1 tree,
 // kept in v2 for old npm) is decoded only when there is no "packages".
 type lockfile struct {

@@ -33,6 +33,9 @@ type pnpmLock struct {
 	pnpmImporter    `yaml:",inline"`
 }
 
+// Companion: package.json says which dependencies are direct and dev.
+func (PnpmLock) Companion(p string) bool { return path.Base(p) == "package.json" }
+
 // pnpmImporter is one project of the workspace.
 type pnpmImporter struct {
 	Dependencies         map[string]pnpmRef `yaml:"dependencies"`

@@ -32,6 +32,9 @@ func (YarnLock) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pac
 	return named(extractYarnLock(in))
 }
 
+// Companion: package.json says which dependencies are direct and dev.
+func (YarnLock) Companion(p string) bool { return path.Base(p) == "package.json" }
+
 func extractYarnLock(in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
 	data, err := in.ReadAll()
 	if err != nil {

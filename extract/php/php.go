@@ -73,6 +73,9 @@ func (Extractor) Claims(p string, _ fs.FileMode) bool {
 	return path.Base(p) == "composer.lock"
 }
 
+// Companion: composer.json says which packages are direct.
+func (Extractor) Companion(p string) bool { return path.Base(p) == "composer.json" }
+
 type composerPackage struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`

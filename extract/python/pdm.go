@@ -27,6 +27,9 @@ type pdmFile struct {
 	Hash string `toml:"hash"`
 }
 
+// Companion: pyproject.toml says which packages are direct and dev.
+func (PDM) Companion(p string) bool { return path.Base(p) == "pyproject.toml" }
+
 type pdmLock struct {
 	Package []struct {
 		Name         string    `toml:"name"`

@@ -90,6 +90,9 @@ func (Pipenv) Extract(_ context.Context, in *extract.Input) ([]inventory.Package
 	return pkgs, nil, nil
 }
 
+// Companion: Pipfile says which packages are direct and dev.
+func (Pipenv) Companion(p string) bool { return path.Base(p) == "Pipfile" }
+
 // pipfileEntry reads one package entry; errors start with the field name.
 func pipfileEntry(name string, f map[string]json.RawMessage) (inventory.Package, error) {
 	version, err := jsonString(f, "version")

@@ -25,6 +25,9 @@ type poetryFile struct {
 	Hash string `toml:"hash"`
 }
 
+// Companion: pyproject.toml says which packages are direct and dev.
+func (Poetry) Companion(p string) bool { return path.Base(p) == "pyproject.toml" }
+
 type poetryLock struct {
 	Package []struct {
 		Name     string   `toml:"name"`

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"slices"
 	"sort"
 
@@ -19,18 +18,7 @@ import (
 // info/<name>.list file, not the status file every apt layer rewrites).
 func (a *app) imageInventory(ctx context.Context, kind, ref, target string, opts extract.Options) (*inventory.Inventory, error) {
 	exs := registry.Default()
-	want := func(p string, mode fs.FileMode) bool {
-		if p == "etc/os-release" || p == "usr/lib/os-release" {
-			return true
-		}
-		for _, ex := range exs {
-			if ex.Claims(p, mode) {
-				return true
-			}
-		}
-		return false
-	}
-	im, err := image.Open(ctx, kind, ref, image.Options{Platform: a.platform, Want: want, Logger: a.log, MaxFileSize: opts.MaxFileSize})
+	im, err := image.Open(ctx, kind, ref, image.Options{Platform: a.platform, Want: extract.Wanted(exs), Logger: a.log, MaxFileSize: opts.MaxFileSize})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hallmark-dev/hallmark/extract/registry"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/report"
+	"github.com/hallmark-dev/hallmark/sbom"
 	"github.com/hallmark-dev/hallmark/source"
 	"github.com/hallmark-dev/hallmark/source/image"
 )
@@ -60,6 +61,54 @@ reproduced byte for byte.`,
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	cmd.Flags().BoolVar(&nodeModules, "node-modules", false, "also walk node_modules directories that sit beside a lockfile")
+	cmd.AddCommand(a.sbomConvertCmd())
+	return cmd
+}
+
+// sbomConvertCmd reads an SBOM of any producer and writes it in another
+// format, through the inventory.
+func (a *app) sbomConvertCmd() *cobra.Command {
+	var to, output string
+	cmd := &cobra.Command{
+		Use:   "convert SBOM",
+		Short: "Convert an SBOM (CycloneDX or SPDX, any producer) to another format",
+		Long: `Read SBOM (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2/2.3 JSON or tag-value,
+from any producer; "-" reads stdin) and write it in the format --to names:
+cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json (hallmark's
+inventory) or table. The input format is detected.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !sbom.IsFormat(to) && to != formatJSON && to != formatTable {
+				return withCode(ExitError, fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", to))
+			}
+			name := args[0]
+			var data []byte
+			var err error
+			if name == "-" {
+				name = "stdin"
+				data, err = io.ReadAll(io.LimitReader(os.Stdin, sbom.MaxSize+1))
+				if err == nil && len(data) > sbom.MaxSize {
+					err = fmt.Errorf("stdin: larger than the %d-byte limit", sbom.MaxSize)
+				}
+			} else {
+				data, err = readLimited(name, sbom.MaxSize)
+			}
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			inv, format, err := sbom.Decode(data)
+			if err != nil {
+				return withCode(ExitError, fmt.Errorf("%s: %w", name, err))
+			}
+			a.log.Debug("read SBOM", "file", name, "format", format, "packages", len(inv.Packages))
+			if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, to) }); err != nil {
+				return withCode(ExitError, err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", envOr("HALLMARK_SBOM_FORMAT", string(sbom.CycloneDXJSON)), "output format: cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json, table (env HALLMARK_SBOM_FORMAT)")
+	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	return cmd
 }
 
@@ -136,6 +185,13 @@ func encodeInventory(w io.Writer, inv *inventory.Inventory, format string) error
 		return enc.Encode(inv)
 	case formatTable:
 		return report.InventoryTable(w, inv)
+	}
+	if sbom.IsFormat(format) {
+		t, err := sourceDateEpoch()
+		if err != nil {
+			return err
+		}
+		return sbom.Encode(w, inv, sbom.Format(format), sbom.EncodeOptions{Time: t, ToolVersion: Version()})
 	}
 	return fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", format)
 }

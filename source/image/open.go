@@ -2,11 +2,13 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -91,7 +93,7 @@ func tarMember(file string) string {
 // "oci-archive", "registry") and squashes its layers. ref is a directory
 // (optionally DIR:TAG for oci), a file, or a registry reference.
 func Open(ctx context.Context, kind, ref string, opts Options) (*Image, error) {
-	im := &Image{Ref: ref, Kind: kind, opts: opts}
+	im := &Image{Ref: ref, Kind: kind, opts: opts, blobsAsStored: kind != "docker-archive"}
 	plat, err := platform(opts.Platform)
 	if err != nil {
 		return nil, err
@@ -108,7 +110,7 @@ func Open(ctx context.Context, kind, ref string, opts Options) (*Image, error) {
 			im.img, im.Tags, im.Annotations, err = fromLayout(dir, "", plat)
 		}
 	case "docker-archive":
-		im.img, im.Tags, err = fromDockerArchive(ref)
+		im.img, im.Tags, im.blobsAsStored, err = fromDockerArchive(ref)
 	case "registry":
 		var r name.Reference
 		r, err = name.ParseReference(ref)
@@ -235,16 +237,47 @@ func pick(idx v1.ImageIndex, tag string, plat *v1.Platform, depth int) (v1.Image
 	return img, tags, chosen.Annotations, nil
 }
 
-func fromDockerArchive(file string) (v1.Image, []string, error) {
+// fromDockerArchive reads a docker save tarball. It also reports whether
+// its layers are compressed, the way go-containerregistry decides it (by
+// the first layer), since only then do its layers hand out blobs as stored.
+func fromDockerArchive(file string) (v1.Image, []string, bool, error) {
 	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(file) })
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if len(m) != 1 {
-		return nil, nil, fmt.Errorf("the archive holds %d images; hallmark reads archives of one", len(m))
+		return nil, nil, false, fmt.Errorf("the archive holds %d images; hallmark reads archives of one", len(m))
 	}
 	img, err := tarball.ImageFromPath(file, nil)
-	return img, m[0].RepoTags, err
+	if err != nil || len(m[0].Layers) == 0 {
+		return img, m[0].RepoTags, false, err
+	}
+	compressed, err := memberCompressed(file, m[0].Layers[0])
+	return img, m[0].RepoTags, compressed, err
+}
+
+// memberCompressed reports whether the named tar member starts with a gzip
+// or zstd header.
+func memberCompressed(file, member string) (bool, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			return false, fmt.Errorf("layer %s: %w", member, err)
+		}
+		if path.Clean(hdr.Name) != path.Clean(member) {
+			continue
+		}
+		magic := make([]byte, 4)
+		n, _ := io.ReadFull(tr, magic)
+		magic = magic[:n]
+		return bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) || bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}), nil
+	}
 }
 
 // untarLayout unpacks an OCI archive's layout (index.json, oci-layout and

@@ -1,0 +1,356 @@
+package spdx
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/spdx/tools-golang/tagvalue"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/internal/props"
+	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
+)
+
+// MaxSize is the largest document Decode reads.
+const MaxSize = 256 << 20
+
+// ErrTooLarge is returned for input over MaxSize.
+var ErrTooLarge = errors.New("input larger than 256 MiB")
+
+// Decode reads an SPDX 2.2 or 2.3 document, JSON or tag-value, into a
+// normalised inventory. tools-golang converts 2.2 to 2.3.
+func Decode(r io.Reader) (inv *inventory.Inventory, err error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSize {
+		return nil, ErrTooLarge
+	}
+	doc, err := read(data)
+	if err != nil {
+		return nil, err
+	}
+	return fromDoc(doc), nil
+}
+
+func read(data []byte) (doc *v23.Document, err error) {
+	// tools-golang's readers were not written for hostile input; a panic in
+	// them is a malformed document to us.
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("malformed SPDX document: %v", r)
+		}
+	}()
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	doc = &v23.Document{}
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := spdxjson.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
+			return nil, fmt.Errorf("SPDX JSON: %w", err)
+		}
+	} else {
+		if !bytes.Contains(trimmed, []byte("SPDXVersion:")) {
+			return nil, errors.New("want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)")
+		}
+		if err := tagvalue.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
+			return nil, fmt.Errorf("SPDX tag-value: %w", err)
+		}
+	}
+	return doc, nil
+}
+
+type decoder struct {
+	inv      *inventory.Inventory
+	ids      map[common.ElementID]string // SPDXID → purl of the package made from it
+	hallmark bool
+	// annotations are the hallmark facts per element.
+	annotations map[common.ElementID][]inventory.Property
+	refs        map[string]string // LicenseRef id → license name
+}
+
+func fromDoc(doc *v23.Document) *inventory.Inventory {
+	d := &decoder{
+		inv:         &inventory.Inventory{Packages: []inventory.Package{}},
+		ids:         map[common.ElementID]string{},
+		annotations: map[common.ElementID][]inventory.Property{},
+		refs:        map[string]string{},
+	}
+	if doc.CreationInfo != nil {
+		for _, c := range doc.CreationInfo.Creators {
+			d.hallmark = d.hallmark || (c.CreatorType == "Tool" && strings.HasPrefix(c.Creator, toolPrefix))
+		}
+	}
+	for _, a := range doc.Annotations {
+		if a != nil {
+			d.annotation(a.AnnotationSPDXIdentifier.ElementRefID, a)
+		}
+	}
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		for i := range p.Annotations {
+			d.annotation(p.PackageSPDXIdentifier, &p.Annotations[i])
+		}
+	}
+	for _, ol := range doc.OtherLicenses {
+		if ol == nil {
+			continue
+		}
+		name := ol.LicenseName
+		if name == "" && len(ol.ExtractedText) <= 200 && !strings.ContainsAny(ol.ExtractedText, "\n") {
+			name = ol.ExtractedText
+		}
+		if name != "" && name != noAssertion {
+			d.refs[ol.LicenseIdentifier] = name
+		}
+	}
+
+	// The target is what the document describes.
+	var described []common.ElementID
+	for _, r := range doc.Relationships {
+		if r == nil {
+			continue
+		}
+		switch {
+		case r.Relationship == common.TypeRelationshipDescribe && r.RefA.ElementRefID == doc.SPDXIdentifier:
+			described = append(described, r.RefB.ElementRefID)
+		case r.Relationship == common.TypeRelationshipDescribeBy && r.RefB.ElementRefID == doc.SPDXIdentifier:
+			described = append(described, r.RefA.ElementRefID)
+		}
+	}
+	slices.Sort(described)
+	var target common.ElementID
+	if len(described) > 0 {
+		target = described[0]
+	}
+	d.inv.Target = inventory.Target{Name: doc.DocumentName, Kind: "sbom"}
+
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		purl := purlOf(p)
+		switch {
+		case p.PackageSPDXIdentifier == target && target != "":
+			d.target(p)
+			if purl == "" {
+				continue
+			}
+		case isOS(p.PrimaryPackagePurpose) && purl == "":
+			if d.inv.Distro == nil {
+				d.inv.Distro = &inventory.Distro{ID: p.PackageName, VersionID: p.PackageVersion, PrettyName: p.PackageDescription}
+				for _, a := range d.annotations[p.PackageSPDXIdentifier] {
+					if a.Name == props.DistroCodename {
+						d.inv.Distro.Codename = a.Value
+					}
+				}
+			}
+			continue
+		}
+		pkg := d.pkg(p, purl)
+		if p.PackageSPDXIdentifier == target {
+			pkg.Type = "application"
+		}
+		d.ids[p.PackageSPDXIdentifier] = pkg.PURL
+		d.inv.Packages = append(d.inv.Packages, pkg)
+	}
+	d.relationships(doc.Relationships, target)
+
+	if rest, ok := strings.CutPrefix(doc.DocumentComment, skippedHeader); ok {
+		for line := range strings.SplitSeq(rest, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				d.inv.Skipped = append(d.inv.Skipped, props.ParseSkipped(line))
+			}
+		}
+	}
+	d.inv.Normalize()
+	return d.inv
+}
+
+func (d *decoder) annotation(id common.ElementID, a *v23.Annotation) {
+	// hallmark writes every property of a package as a "name=value"
+	// annotation; of other tools' annotations only hallmark's names are read.
+	name, value, ok := strings.Cut(a.AnnotationComment, "=")
+	ours := a.Annotator.AnnotatorType == "Tool" && strings.HasPrefix(a.Annotator.Annotator, toolPrefix)
+	if !ok || id == "" || name == "" || (!ours && !strings.HasPrefix(name, "hallmark:")) {
+		return
+	}
+	d.annotations[id] = append(d.annotations[id], inventory.Property{Name: name, Value: value})
+}
+
+func (d *decoder) target(p *v23.Package) {
+	t := &d.inv.Target
+	t.Name = p.PackageName
+	t.Kind = "directory"
+	if p.PrimaryPackagePurpose == "CONTAINER" {
+		t.Kind = "image"
+	}
+	for _, c := range p.PackageChecksums {
+		if dg, ok := props.JoinDigest(hashName(c.Algorithm), c.Value); ok && props.IsHex(c.Value) {
+			t.Digest = dg
+			break
+		}
+	}
+	for _, a := range d.annotations[p.PackageSPDXIdentifier] {
+		if a.Name == props.TargetKind {
+			t.Kind = a.Value
+			continue
+		}
+		t.Properties = append(t.Properties, a)
+	}
+}
+
+// purlOf returns the package's purl external reference.
+func purlOf(p *v23.Package) string {
+	for _, r := range p.PackageExternalReferences {
+		if r != nil && r.RefType == common.TypePackageManagerPURL {
+			return r.Locator
+		}
+	}
+	return ""
+}
+
+func hashName(alg common.ChecksumAlgorithm) string {
+	for k, v := range checksumAlgorithms {
+		if v == alg {
+			return k
+		}
+	}
+	return string(alg)
+}
+
+func (d *decoder) pkg(p *v23.Package, purl string) inventory.Package {
+	pkg := inventory.Package{Name: p.PackageName, Version: p.PackageVersion}
+	if pp, err := inventory.ParsePURL(purl); err == nil && purl != "" {
+		pkg.PURL, pkg.Name, pkg.Ecosystem = purl, pp.Name, pp.Ecosystem
+		if pkg.Version == "" {
+			pkg.Version = pp.Version
+		}
+	} else {
+		pkg.PURL = inventory.PURL(inventory.Unknown, p.PackageName, p.PackageVersion, nil)
+	}
+	switch p.PrimaryPackagePurpose {
+	case "APPLICATION":
+		pkg.Type = "application"
+	case "OPERATING-SYSTEM", "OPERATING_SYSTEM":
+		pkg.Type = "operating-system"
+	}
+	for _, c := range p.PackageChecksums {
+		pkg.Hashes = append(pkg.Hashes, inventory.Hash{Algorithm: hashName(c.Algorithm), Value: strings.ToLower(c.Value)})
+	}
+	lic := p.PackageLicenseDeclared
+	if !isLicense(lic) {
+		// syft and others put what they found in licenseConcluded.
+		lic = p.PackageLicenseConcluded
+	}
+	if isLicense(lic) {
+		pkg.Licenses = d.licenses(lic)
+	}
+	if _, locs, ok := strings.Cut(p.PackageSourceInfo, ": "); ok {
+		// "found in: a, b" (hallmark); "acquired package info from …: /a" (syft).
+		for l := range strings.SplitSeq(locs, ", ") {
+			if l = strings.TrimPrefix(strings.TrimSpace(l), "/"); l != "" {
+				pkg.Locations = append(pkg.Locations, l)
+			}
+		}
+	}
+	for _, a := range d.annotations[p.PackageSPDXIdentifier] {
+		if !props.Apply(&pkg, a.Name, a.Value) {
+			pkg.Properties = append(pkg.Properties, a)
+		}
+	}
+	return pkg
+}
+
+func isOS(purpose string) bool {
+	return purpose == "OPERATING-SYSTEM" || purpose == "OPERATING_SYSTEM"
+}
+
+func isLicense(s string) bool {
+	return s != "" && s != noAssertion && s != "NONE"
+}
+
+// licenses splits an expression at its top-level ANDs (hallmark joins a
+// package's licenses so) and turns LicenseRefs back into the names they
+// stand for.
+func (d *decoder) licenses(expr string) []string {
+	e, ok := spdxlicense.Expression(expr)
+	if !ok {
+		return []string{expr}
+	}
+	terms := spdxlicense.SplitAnd(e)
+	for i, t := range terms {
+		if name, ok := d.refs[t]; ok {
+			terms[i] = name
+		}
+	}
+	return terms
+}
+
+// relationships reads the dependency edges. Edges from the described
+// target say what it depends on directly; for documents of other producers
+// those packages are marked Direct, and a package that only dev edges reach
+// is marked Dev.
+func (d *decoder) relationships(rels []*v23.Relationship, target common.ElementID) {
+	direct := map[string]bool{}
+	devIn, runIn := map[string]bool{}, map[string]bool{}
+	for _, r := range rels {
+		if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
+			continue
+		}
+		a, b := r.RefA.ElementRefID, r.RefB.ElementRefID
+		var from, to common.ElementID
+		dev := false
+		switch r.Relationship {
+		case common.TypeRelationshipDependsOn:
+			from, to = a, b
+		case common.TypeRelationshipDependencyOf, common.TypeRelationshipBuildDependencyOf,
+			common.TypeRelationshipRuntimeDependencyOf, common.TypeRelationshipOptionalDependencyOf,
+			common.TypeRelationshipProvidedDependencyOf:
+			from, to = b, a
+		case common.TypeRelationshipDevDependencyOf, common.TypeRelationshipTestDependencyOf:
+			from, to, dev = b, a, true
+		default:
+			continue
+		}
+		toPURL, ok := d.ids[to]
+		if !ok {
+			continue
+		}
+		if from == target && target != "" {
+			direct[toPURL] = true
+		}
+		if dev {
+			devIn[toPURL] = true
+		} else {
+			runIn[toPURL] = true
+		}
+		fromPURL, ok := d.ids[from]
+		if !ok {
+			continue
+		}
+		typ := inventory.DependsOn
+		if dev {
+			typ = inventory.DevDependsOn
+		}
+		d.inv.Relationships = append(d.inv.Relationships, inventory.Relationship{From: fromPURL, To: toPURL, Type: typ})
+	}
+	if d.hallmark {
+		return
+	}
+	for i := range d.inv.Packages {
+		p := &d.inv.Packages[i]
+		if direct[p.PURL] && p.Type != "application" {
+			p.Direct = true
+		}
+		p.Dev = p.Dev || (devIn[p.PURL] && !runIn[p.PURL])
+	}
+}

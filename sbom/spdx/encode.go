@@ -1,0 +1,419 @@
+// Package spdx writes an inventory as an SPDX 2.3 document (JSON or
+// tag-value) and reads SPDX 2.2 and 2.3 documents of any producer back into
+// an inventory, via github.com/spdx/tools-golang. Spec:
+// https://spdx.github.io/spdx-spec/v2.3/.
+//
+// Encoding: one package for the target (DESCRIBES), one per inventory
+// package with a purl external reference, checksums, licenseDeclared (SPDX
+// expressions; other names as LicenseRef-… with extracted licensing info),
+// primaryPackagePurpose, locations in sourceInfo, and hallmark's facts
+// (direct, dev, layer, source package, properties) as annotations, as trivy
+// does; the distro as an OPERATING-SYSTEM package; DEPENDS_ON and
+// DEV_DEPENDENCY_OF relationships; skipped inputs in the document comment.
+// The documentNamespace is derived from the content, so output is
+// reproducible.
+//
+// Decoding: packages (purl from externalRefs; a package without one keeps
+// its name and version under a pkg:generic purl, Ecosystem Unknown),
+// checksums, licenseDeclared (else licenseConcluded), the described package
+// as the target, and the dependency relationships: DEPENDS_ON;
+// DEPENDENCY_OF, BUILD_, RUNTIME_, OPTIONAL_ and PROVIDED_DEPENDENCY_OF
+// reversed; DEV_ and TEST_DEPENDENCY_OF as dev edges. CONTAINS is not a
+// dependency: producers such as syft use it to say what a directory or image
+// holds, so it is not read. Files, snippets and RDF are not read.
+package spdx
+
+import (
+	"cmp"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/spdx/tools-golang/tagvalue"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/internal/props"
+	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
+)
+
+// Options control encoding.
+type Options struct {
+	// TagValue selects the tag-value encoding; JSON otherwise.
+	TagValue bool
+	// Time is creationInfo.created; the zero time writes the Unix epoch.
+	Time time.Time
+	// ToolVersion is hallmark's version in the creator "Tool: hallmark-<version>".
+	ToolVersion string
+}
+
+const (
+	noAssertion   = "NOASSERTION"
+	targetID      = common.ElementID("Target")
+	documentID    = common.ElementID("DOCUMENT")
+	toolPrefix    = "hallmark-"
+	namespaceBase = "https://hallmark.dev/spdx/"
+	skippedHeader = "hallmark skipped these inputs:"
+	foundIn       = "found in: "
+)
+
+// Encode writes inv as an SPDX 2.3 document. inv is not modified.
+func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
+	doc := build(inv, opts)
+	if opts.TagValue {
+		return tagvalue.Write(doc, w)
+	}
+	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
+}
+
+type builder struct {
+	d         *props.Digest
+	annotator common.Annotator
+	created   string
+	tagValue  bool
+	doc       *v23.Document
+	// licenseRefs maps a LicenseRef id to the name it stands for.
+	licenseRefs map[string]string
+	refByName   map[string]string
+}
+
+func build(inv *inventory.Inventory, opts Options) *v23.Document {
+	n := props.Normalized(inv)
+	b := &builder{
+		d:           props.NewDigest(),
+		annotator:   common.Annotator{AnnotatorType: "Tool", Annotator: toolPrefix + opts.ToolVersion},
+		created:     opts.Time.UTC().Format(time.RFC3339),
+		tagValue:    opts.TagValue,
+		licenseRefs: map[string]string{},
+		refByName:   map[string]string{},
+	}
+	if opts.Time.IsZero() {
+		b.created = time.Unix(0, 0).UTC().Format(time.RFC3339)
+	}
+	name := cmp.Or(n.Target.Name, "unnamed")
+	doc := &v23.Document{
+		SPDXVersion:    v23.Version,
+		DataLicense:    v23.DataLicense,
+		SPDXIdentifier: documentID,
+		DocumentName:   name,
+		CreationInfo: &v23.CreationInfo{
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: toolPrefix + opts.ToolVersion}},
+			Created:  b.created,
+		},
+	}
+	b.doc = doc
+	b.d.Add("tool", opts.ToolVersion)
+
+	doc.Packages = append(doc.Packages, b.target(&n.Target, name))
+	rel := func(a common.ElementID, typ string, c common.ElementID) {
+		doc.Relationships = append(doc.Relationships, &v23.Relationship{
+			RefA: common.DocElementID{ElementRefID: a}, RefB: common.DocElementID{ElementRefID: c}, Relationship: typ,
+		})
+		b.d.Add("rel", string(a), typ, string(c))
+	}
+	rel(documentID, common.TypeRelationshipDescribe, targetID)
+	if n.Distro != nil {
+		id := common.ElementID("OperatingSystem-" + sanitize(n.Distro.PURLQualifier()))
+		doc.Packages = append(doc.Packages, b.distro(n.Distro, id))
+		rel(targetID, common.TypeRelationshipContains, id)
+	}
+
+	ids := make(map[string]common.ElementID, len(n.Packages))
+	used := map[common.ElementID]bool{targetID: true}
+	for i := range n.Packages {
+		p := &n.Packages[i]
+		base := "Package-" + sanitize(string(p.Ecosystem)+"-"+p.Name+"-"+p.Version)
+		id := common.ElementID(base + "-" + props.ShortHash(p.PURL, 16))
+		for k := 2; used[id]; k++ {
+			id = common.ElementID(base + "-" + props.ShortHash(p.PURL+"#"+itoa(k), 16))
+		}
+		used[id] = true
+		ids[p.PURL] = id
+		doc.Packages = append(doc.Packages, b.pkg(p, id))
+	}
+
+	for _, purl := range topLevel(n) {
+		rel(targetID, common.TypeRelationshipDependsOn, ids[purl])
+	}
+	for _, r := range n.Relationships {
+		if r.Type == inventory.DevDependsOn {
+			// SPDX 2.3: "A DEV_DEPENDENCY_OF B: A is a development dependency of B".
+			rel(ids[r.To], common.TypeRelationshipDevDependencyOf, ids[r.From])
+		} else {
+			rel(ids[r.From], common.TypeRelationshipDependsOn, ids[r.To])
+		}
+	}
+	slices.SortFunc(doc.Relationships, func(x, y *v23.Relationship) int {
+		return cmp.Or(
+			strings.Compare(string(x.RefA.ElementRefID), string(y.RefA.ElementRefID)),
+			strings.Compare(x.Relationship, y.Relationship),
+			strings.Compare(string(x.RefB.ElementRefID), string(y.RefB.ElementRefID)))
+	})
+	slices.SortFunc(doc.Packages, func(x, y *v23.Package) int {
+		return strings.Compare(string(x.PackageSPDXIdentifier), string(y.PackageSPDXIdentifier))
+	})
+
+	refs := make([]string, 0, len(b.licenseRefs))
+	for r := range b.licenseRefs {
+		refs = append(refs, r)
+	}
+	slices.Sort(refs)
+	for _, r := range refs {
+		doc.OtherLicenses = append(doc.OtherLicenses, &v23.OtherLicense{
+			LicenseIdentifier: r,
+			ExtractedText:     b.licenseRefs[r],
+			LicenseName:       b.licenseRefs[r],
+			LicenseComment:    "The package declares this license by name; hallmark did not read its text.",
+		})
+	}
+
+	if len(n.Skipped) > 0 {
+		lines := []string{skippedHeader}
+		for _, s := range n.Skipped {
+			lines = append(lines, props.SkippedValue(s))
+		}
+		doc.DocumentComment = strings.Join(lines, "\n")
+		b.d.Add("comment", doc.DocumentComment)
+	}
+	doc.DocumentNamespace = namespaceBase + url.PathEscape(sanitize(name)) + "-" + b.d.Hex(32)
+	return doc
+}
+
+// topLevel returns what the target depends on: the roots (packages of type
+// application) and the direct packages that no root reaches.
+func topLevel(n *inventory.Inventory) []string {
+	edges := make(map[string][]string, len(n.Packages))
+	for _, r := range n.Relationships {
+		edges[r.From] = append(edges[r.From], r.To)
+	}
+	var queue []string
+	for _, p := range n.Packages {
+		if p.Type == "application" {
+			queue = append(queue, p.PURL)
+		}
+	}
+	reached := map[string]bool{}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, to := range edges[id] {
+			if !reached[to] {
+				reached[to] = true
+				queue = append(queue, to)
+			}
+		}
+	}
+	var out []string
+	for _, p := range n.Packages {
+		if p.Type == "application" || (p.Direct && !reached[p.PURL]) {
+			out = append(out, p.PURL)
+		}
+	}
+	return out
+}
+
+func (b *builder) annotate(pkg *v23.Package, ps []inventory.Property) {
+	for _, p := range ps {
+		a := v23.Annotation{
+			Annotator:                b.annotator,
+			AnnotationDate:           b.created,
+			AnnotationType:           "OTHER",
+			AnnotationSPDXIdentifier: common.DocElementID{ElementRefID: pkg.PackageSPDXIdentifier},
+			AnnotationComment:        p.Name + "=" + p.Value,
+		}
+		b.d.Add("annotation", string(pkg.PackageSPDXIdentifier), a.AnnotationComment)
+		if b.tagValue {
+			// tag-value has no package-level annotations: they are document
+			// annotations that name the package (SPDXREF).
+			b.doc.Annotations = append(b.doc.Annotations, &a)
+		} else {
+			pkg.Annotations = append(pkg.Annotations, a)
+		}
+	}
+}
+
+func (b *builder) target(t *inventory.Target, name string) *v23.Package {
+	pkg := &v23.Package{
+		PackageName:               name,
+		PackageSPDXIdentifier:     targetID,
+		PackageDownloadLocation:   noAssertion,
+		IsFilesAnalyzedTagPresent: true,
+		PrimaryPackagePurpose:     "APPLICATION",
+	}
+	if t.Kind == "image" {
+		pkg.PrimaryPackagePurpose = "CONTAINER"
+	}
+	if alg, v, ok := props.SplitDigest(t.Digest); ok {
+		pkg.PackageChecksums = checksums([]inventory.Hash{{Algorithm: alg, Value: v}}, b.d)
+	}
+	b.d.Add("target", name, t.Kind, t.Digest)
+	ps := slices.Clone(t.Properties)
+	if t.Kind != "" {
+		ps = append(ps, inventory.Property{Name: props.TargetKind, Value: t.Kind})
+	}
+	props.Sort(ps)
+	b.annotate(pkg, ps)
+	return pkg
+}
+
+func (b *builder) distro(dist *inventory.Distro, id common.ElementID) *v23.Package {
+	pkg := &v23.Package{
+		PackageName:               dist.ID,
+		PackageSPDXIdentifier:     id,
+		PackageVersion:            dist.VersionID,
+		PackageDownloadLocation:   noAssertion,
+		IsFilesAnalyzedTagPresent: true,
+		PackageDescription:        dist.PrettyName,
+		PrimaryPackagePurpose:     b.purpose("operating-system"),
+	}
+	b.d.Add("os", dist.ID, dist.VersionID, dist.PrettyName)
+	if dist.Codename != "" {
+		b.annotate(pkg, []inventory.Property{{Name: props.DistroCodename, Value: dist.Codename}})
+	}
+	return pkg
+}
+
+func (b *builder) pkg(p *inventory.Package, id common.ElementID) *v23.Package {
+	pkg := &v23.Package{
+		PackageName:               p.Name,
+		PackageSPDXIdentifier:     id,
+		PackageVersion:            p.Version,
+		PackageDownloadLocation:   noAssertion,
+		IsFilesAnalyzedTagPresent: true,
+		PackageChecksums:          checksums(p.Hashes, b.d),
+		PackageLicenseConcluded:   noAssertion,
+		PackageLicenseDeclared:    b.declared(p.Licenses),
+		PrimaryPackagePurpose:     b.purpose(p.Type),
+	}
+	if p.PURL != "" {
+		pkg.PackageExternalReferences = []*v23.PackageExternalReference{{
+			Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: p.PURL,
+		}}
+	}
+	if len(p.Locations) > 0 {
+		pkg.PackageSourceInfo = foundIn + strings.Join(p.Locations, ", ")
+	}
+	b.d.Add("package", string(id), p.Name, p.Version, p.PURL, pkg.PackageLicenseDeclared, pkg.PrimaryPackagePurpose, pkg.PackageSourceInfo)
+	b.annotate(pkg, props.ForPackage(p))
+	return pkg
+}
+
+// purpose maps a package type to primaryPackagePurpose, which SPDX 2.3
+// spells OPERATING-SYSTEM in tag-value and OPERATING_SYSTEM in JSON.
+func (b *builder) purpose(typ string) string {
+	switch typ {
+	case "application":
+		return "APPLICATION"
+	case "operating-system":
+		if b.tagValue {
+			return "OPERATING-SYSTEM"
+		}
+		return "OPERATING_SYSTEM"
+	}
+	return "LIBRARY"
+}
+
+// checksumAlgorithms maps CycloneDX hash names (the inventory's) to SPDX's.
+var checksumAlgorithms = map[string]common.ChecksumAlgorithm{
+	"MD5": common.MD5, "SHA-1": common.SHA1, "SHA-256": common.SHA256, "SHA-384": common.SHA384,
+	"SHA-512": common.SHA512, "SHA3-256": common.SHA3_256, "SHA3-384": common.SHA3_384,
+	"SHA3-512": common.SHA3_512, "BLAKE2b-256": common.BLAKE2b_256, "BLAKE2b-384": common.BLAKE2b_384,
+	"BLAKE2b-512": common.BLAKE2b_512, "BLAKE3": common.BLAKE3,
+}
+
+func checksums(hs []inventory.Hash, d *props.Digest) []common.Checksum {
+	var out []common.Checksum
+	for _, h := range hs {
+		if alg, ok := checksumAlgorithms[h.Algorithm]; ok && props.IsHex(h.Value) {
+			out = append(out, common.Checksum{Algorithm: alg, Value: strings.ToLower(h.Value)})
+			d.Add("checksum", string(alg), h.Value)
+		}
+	}
+	return out
+}
+
+// declared makes licenseDeclared: each license as an SPDX expression, or a
+// LicenseRef- for a name that is not one, joined with AND.
+func (b *builder) declared(ls []string) string {
+	if len(ls) == 0 {
+		return noAssertion
+	}
+	terms := make([]string, len(ls))
+	for i, l := range ls {
+		e, ok := spdxlicense.Expression(l)
+		switch {
+		case ok && !spdxlicense.IsRef(e):
+			terms[i] = e
+		case ok:
+			terms[i] = b.licenseRef(e, e)
+		default:
+			terms[i] = b.licenseRef(spdxlicense.Ref(l), l)
+		}
+	}
+	// Every LicenseRef in an expression needs its extracted licensing info.
+	for _, t := range terms {
+		for tok := range strings.FieldsSeq(strings.NewReplacer("(", " ", ")", " ").Replace(t)) {
+			if spdxlicense.IsRef(tok) && !strings.HasPrefix(tok, "DocumentRef-") {
+				if _, ok := b.licenseRefs[tok]; !ok {
+					b.licenseRefs[tok] = tok
+				}
+			}
+		}
+	}
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	return spdxlicense.Join(terms)
+}
+
+// licenseRef returns the LicenseRef for name, unique per name.
+func (b *builder) licenseRef(ref, name string) string {
+	if r, ok := b.refByName[name]; ok {
+		return r
+	}
+	r := ref
+	for k := 2; ; k++ {
+		if _, taken := b.licenseRefs[r]; !taken {
+			break
+		}
+		r = ref + "-" + itoa(k)
+	}
+	b.licenseRefs[r] = name
+	b.refByName[name] = r
+	return r
+}
+
+// sanitize keeps the characters SPDX element IDs allow (letters, digits,
+// "." and "-"), replacing runs of others with "-".
+func sanitize(s string) string {
+	var sb strings.Builder
+	dash := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' {
+			sb.WriteByte(c)
+			dash = false
+		} else if !dash {
+			sb.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(sb.String(), "-")
+}
+
+func itoa(i int) string {
+	var buf [20]byte
+	n := len(buf)
+	for {
+		n--
+		buf[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			return string(buf[n:])
+		}
+	}
+}

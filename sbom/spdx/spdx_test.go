@@ -1,0 +1,209 @@
+package spdx_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hallmark-dev/hallmark/internal/golden"
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/internal/sbomtest"
+	"github.com/hallmark-dev/hallmark/sbom/spdx"
+)
+
+var opts = spdx.Options{Time: sbomtest.Time, ToolVersion: "v0.1.0"}
+
+func encode(t testing.TB, inv *inventory.Inventory, tagValue bool) []byte {
+	t.Helper()
+	o := opts
+	o.TagValue = tagValue
+	var buf bytes.Buffer
+	if err := spdx.Encode(&buf, inv, o); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestEncodeGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		tagValue bool
+	}{{"inventory.spdx.json", false}, {"inventory.spdx", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv := sbomtest.Inventory()
+			before := sbomtest.InventoryJSON(t, inv)
+			got := encode(t, inv, tc.tagValue)
+			if again := encode(t, sbomtest.Inventory(), tc.tagValue); !bytes.Equal(got, again) {
+				t.Error("two encodings of the same inventory differ")
+			}
+			if !bytes.Equal(before, sbomtest.InventoryJSON(t, inv)) {
+				t.Error("Encode modified the inventory")
+			}
+			golden.Check(t, filepath.Join("testdata", tc.name), got)
+			if !tc.tagValue {
+				sbomtest.ValidateSPDXJSON(t, got)
+			}
+		})
+	}
+}
+
+func TestEncodeEmpty(t *testing.T) {
+	inv := &inventory.Inventory{Target: inventory.Target{Name: ".", Kind: "directory"}}
+	got := encode(t, inv, false)
+	golden.Check(t, "testdata/empty.spdx.json", got)
+	sbomtest.ValidateSPDXJSON(t, got)
+	golden.Check(t, "testdata/empty.spdx", encode(t, inv, true))
+}
+
+// TestRoundTrip: what hallmark writes, it reads back to an inventory that
+// encodes to the same bytes, in either encoding and across them.
+func TestRoundTrip(t *testing.T) {
+	for _, in := range []bool{false, true} {
+		for _, out := range []bool{false, true} {
+			inv, err := spdx.Decode(bytes.NewReader(encode(t, sbomtest.Inventory(), in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := encode(t, inv, out)
+			want := encode(t, sbomtest.Inventory(), out)
+			if !bytes.Equal(got, want) {
+				t.Errorf("tag-value=%v → tag-value=%v: re-encoded document differs from the original\n%s", in, out, firstDiff(got, want))
+			}
+		}
+	}
+}
+
+// TestRoundTripInventory: the facts SPDX has no field for (direct, dev,
+// source package, layer, constraint) survive through annotations. License
+// expressions come back in their normal form.
+func TestRoundTripInventory(t *testing.T) {
+	want := sbomtest.Inventory()
+	tslib := want.Package("pkg:npm/tslib@2.6.2")
+	if tslib == nil || tslib.Licenses[0] != "(MIT OR Apache-2.0)" {
+		t.Fatalf("the test inventory changed: %+v", tslib)
+	}
+	for _, tagValue := range []bool{false, true} {
+		got, err := spdx.Decode(bytes.NewReader(encode(t, want, tagValue)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		normal := sbomtest.Inventory()
+		normal.Package("pkg:npm/tslib@2.6.2").Licenses = []string{"MIT OR Apache-2.0"}
+		if g, w := sbomtest.InventoryJSON(t, got), sbomtest.InventoryJSON(t, normal); !bytes.Equal(g, w) {
+			t.Errorf("tag-value=%v: decoded inventory differs\n%s", tagValue, firstDiff(g, w))
+		}
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + la[i] + "\nwant: " + lb[i]
+		}
+	}
+	return "lengths differ"
+}
+
+// TestDecodeForeign decodes documents written by other tools (see
+// testdata/README.md) and compares the inventories with golden files.
+func TestDecodeForeign(t *testing.T) {
+	files, err := filepath.Glob("testdata/foreign/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden.json") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv, err := spdx.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, f+".golden.json", sbomtest.InventoryJSON(t, inv))
+			sbomtest.ValidateSPDXJSON(t, encode(t, inv, false))
+		})
+	}
+	if n < 4 {
+		t.Fatalf("only %d foreign fixtures found", n)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", ``, "want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)"},
+		{"json syntax", `{"spdxVersion": "SPDX-2.3",}`, "SPDX JSON: invalid character '}'"},
+		{"json version", `{"spdxVersion": "SPDX-3.0"}`, "SPDX JSON: unsupported SDPX version: SPDX-3.0"},
+		{"json no version", `{"name": "x"}`, "SPDX JSON: JSON document does not contain spdxVersion field"},
+		{"json type", `{"spdxVersion": "SPDX-2.3", "packages": [{"name": 7}]}`, "SPDX JSON: json: cannot unmarshal number into Go struct field"},
+		{"tag-value version", "SPDXVersion: SPDX-1.2\nDataLicense: CC0-1.0\n", "SPDX tag-value: unsupported SPDX version: 'SPDX-1.2'"},
+		{"tag-value tag", "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nPackageName: x\nBogus: y\n", "SPDX tag-value: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := spdx.Decode(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, pattern := range []string{"testdata/*.spdx*", "testdata/foreign/*"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if strings.HasSuffix(file, ".golden.json") {
+				continue
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := spdx.Decode(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for _, p := range inv.Packages {
+			if p.PURL == "" {
+				t.Fatalf("package without purl: %+v", p)
+			}
+		}
+		if err := spdx.Encode(io.Discard, inv, opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	inv := sbomtest.Large(2000)
+	for _, tagValue := range []bool{false, true} {
+		name := "json"
+		if tagValue {
+			name = "tag-value"
+		}
+		b.Run(name, func(b *testing.B) {
+			o := opts
+			o.TagValue = tagValue
+			for b.Loop() {
+				if err := spdx.Encode(io.Discard, inv, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
