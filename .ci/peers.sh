@@ -5,9 +5,15 @@ export HALLMARK_PEERS="${HALLMARK_PEERS:-$HOME/.cache/hallmark-peers}"
 mkdir -p "$HALLMARK_PEERS"
 export PATH="$HALLMARK_PEERS:$PATH"
 peer_install() { # name module@version [toolchain]
+  # name may be DIR/BINARY: the binary goes to $HALLMARK_PEERS/DIR (off
+  # PATH), for a second major version whose binary has the same name
+  # (cosign v2 and v3 are both "cosign").
   local name=$1 mod=$2 tc=${3:-local}
+  local gobin="$HALLMARK_PEERS"
+  case "$name" in */*) gobin="$HALLMARK_PEERS/${name%/*}" ;; esac
   if [ ! -x "$HALLMARK_PEERS/$name" ]; then
     echo "== installing $name ($mod)"
-    (cd / && GOBIN="$HALLMARK_PEERS" GOTOOLCHAIN="$tc" GOFLAGS= go install "$mod")
+    mkdir -p "$gobin"
+    (cd / && GOBIN="$gobin" GOTOOLCHAIN="$tc" GOFLAGS= go install "$mod")
   fi
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,6 +46,15 @@ func TestScripts(t *testing.T) {
 				env.Setenv(k, os.Getenv(k))
 			}
 			return nil
+		},
+		// [testdata]: the shared real data is present (scripts that need it
+		// skip without it, saying so, as the Go tests do).
+		Condition: func(cond string) (bool, error) {
+			if cond == "testdata" {
+				_, err := os.Stat(data)
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkimage": mkimage,
