@@ -25,6 +25,9 @@ func TestPURL(t *testing.T) {
 		{Debian, "libc6", "2.36-9+deb12u7", map[string]string{"arch": "amd64", "distro": "debian-12"}, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12"},
 		{Debian, "perl", "5.36.0-7", map[string]string{"arch": "amd64", "epoch": ""}, "pkg:deb/debian/perl@5.36.0-7?arch=amd64"},
 		{Alpine, "musl", "1.2.5-r0", map[string]string{"arch": "x86_64", "distro": "alpine-3.20.3"}, "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20.3"},
+		{RPM, "curl", "7.50.3-1.fc25", map[string]string{"namespace": "Fedora", "arch": "i386", "distro": "fedora-25"}, "pkg:rpm/fedora/curl@7.50.3-1.fc25?arch=i386&distro=fedora-25"},
+		{RPM, "centerim", "4.22.10-1.el6", map[string]string{"arch": "i686", "epoch": "1", "distro": "fedora-25", "namespace": ""}, "pkg:rpm/centerim@4.22.10-1.el6?arch=i686&distro=fedora-25&epoch=1"},
+		{Debian, "zlib1g", "1:1.2.13", map[string]string{"namespace": "x"}, "pkg:deb/debian/zlib1g@1:1.2.13?namespace=x"},
 		{Unknown, "thing", "1", nil, "pkg:generic/thing@1"},
 	}
 	for _, tt := range tests {
@@ -46,6 +49,9 @@ func TestPURL(t *testing.T) {
 		}
 		if p.Ecosystem != tt.eco || p.Name != wantName || p.Version != tt.version {
 			t.Errorf("ParsePURL(%q) = %+v, want %s %s %s", got, p, tt.eco, wantName, tt.version)
+		}
+		if again := PURL(p.Ecosystem, p.Name, p.Version, p.Qualifiers); again != got {
+			t.Errorf("PURL(ParsePURL(%q)) = %q", got, again)
 		}
 	}
 }

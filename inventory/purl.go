@@ -50,7 +50,10 @@ func NormalizePyPIName(name string) string {
 // PURL builds the canonical package URL of a package. qualifiers may be nil;
 // keys with empty values are dropped. For OS packages the caller passes
 // "arch" and "distro" (and "epoch" where the version has one, per purl-spec
-// for deb and rpm).
+// for deb and rpm). For RPM the caller also passes "namespace": purl-spec's
+// rpm namespace is the vendor ("fedora", "redhat", "opensuse"), which
+// neither the name nor the ecosystem tells; it becomes the namespace and
+// is not a qualifier.
 func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) string {
 	typ, ok := purlTypes[eco]
 	if !ok {
@@ -85,9 +88,14 @@ func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) str
 		namespace = "ubuntu"
 	case Alpine:
 		namespace = "alpine"
+	case RPM:
+		namespace = qualifiers["namespace"]
 	}
 	var qs packageurl.Qualifiers
 	for k, v := range qualifiers {
+		if eco == RPM && k == "namespace" {
+			continue
+		}
 		if v != "" {
 			qs = append(qs, packageurl.Qualifier{Key: k, Value: v})
 		}
@@ -102,8 +110,8 @@ type ParsedPURL struct {
 	Ecosystem  Ecosystem
 	Name       string // ecosystem spelling, as in Package.Name
 	Version    string
-	Qualifiers map[string]string
-	Type       string // the purl type, also for types with no OSV ecosystem
+	Qualifiers map[string]string // for rpm also "namespace" (the vendor), as PURL takes it
+	Type       string            // the purl type, also for types with no OSV ecosystem
 }
 
 // ParsePURL reads a package URL and maps it back to an ecosystem and name.
@@ -142,6 +150,10 @@ func ParsePURL(s string) (ParsedPURL, error) {
 		out.Ecosystem, out.Name = Alpine, p.Name
 	case packageurl.TypeRPM:
 		out.Ecosystem, out.Name = RPM, p.Name
+		// Handed back the way PURL takes it, so PURL(ParsePURL(u)) is u.
+		if p.Namespace != "" {
+			out.Qualifiers["namespace"] = p.Namespace
+		}
 	default:
 		out.Ecosystem, out.Name = Unknown, join(p.Namespace, "/", p.Name)
 	}

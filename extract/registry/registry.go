@@ -12,6 +12,7 @@ import (
 	"github.com/hallmark-dev/hallmark/extract/npm"
 	"github.com/hallmark-dev/hallmark/extract/php"
 	"github.com/hallmark-dev/hallmark/extract/python"
+	"github.com/hallmark-dev/hallmark/extract/rpm"
 	"github.com/hallmark-dev/hallmark/extract/ruby"
 	"github.com/hallmark-dev/hallmark/extract/rust"
 )
@@ -32,6 +33,7 @@ func Default() []extract.Extractor {
 		dotnet.New(),
 		dpkg.New(),
 		apk.New(),
+		rpm.New(),
 		golang.GoMod{},
 		golang.Binary{},
 		rust.CargoLock{},
