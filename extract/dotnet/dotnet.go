@@ -41,6 +41,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/extract/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -157,7 +158,7 @@ type section struct {
 // parse streams the lock file so errors name the framework, the package
 // and the line. Errors start with the line number.
 func parse(data []byte) ([]section, error) {
-	if err := checkDepth(data); err != nil {
+	if err := jsonpos.CheckDepth(data); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -169,18 +170,18 @@ func parse(data []byte) ([]section, error) {
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return nil, describe(data, dec.InputOffset(), "", err)
+			return nil, jsonpos.Describe(data, dec.InputOffset(), "", err)
 		}
-		start := valueStart(data, dec.InputOffset())
+		start := jsonpos.ValueStart(data, dec.InputOffset())
 		switch key {
 		case "version":
 			var v json.RawMessage
 			if err := dec.Decode(&v); err != nil {
-				return nil, describe(data, start, "version", err)
+				return nil, jsonpos.Describe(data, start, "version", err)
 			}
 			n, err := strconv.Atoi(string(v))
 			if err != nil || n < 1 || n > 2 {
-				return nil, fmt.Errorf("%d: version: want 1 or 2, got %s", lineAt(data, start), clip(string(v)))
+				return nil, fmt.Errorf("%d: version: want 1 or 2, got %s", jsonpos.LineAt(data, start), clip(string(v)))
 			}
 			version = n
 		case "dependencies":
@@ -190,7 +191,7 @@ func parse(data []byte) ([]section, error) {
 			for dec.More() {
 				tok, err := dec.Token()
 				if err != nil {
-					return nil, describe(data, dec.InputOffset(), "dependencies", err)
+					return nil, jsonpos.Describe(data, dec.InputOffset(), "dependencies", err)
 				}
 				tfm, _ := tok.(string)
 				at := "dependencies[" + strconv.Quote(tfm) + "]"
@@ -201,18 +202,18 @@ func parse(data []byte) ([]section, error) {
 				for dec.More() {
 					tok, err := dec.Token()
 					if err != nil {
-						return nil, describe(data, dec.InputOffset(), at, err)
+						return nil, jsonpos.Describe(data, dec.InputOffset(), at, err)
 					}
 					id, _ := tok.(string)
 					eat := at + "[" + strconv.Quote(id) + "]"
-					start := valueStart(data, dec.InputOffset())
+					start := jsonpos.ValueStart(data, dec.InputOffset())
 					var raw json.RawMessage
 					if err := dec.Decode(&raw); err != nil {
-						return nil, describe(data, start, eat, err)
+						return nil, jsonpos.Describe(data, start, eat, err)
 					}
-					e := &lockEntry{id: id, tfm: tfm, line: lineAt(data, start), at: eat}
+					e := &lockEntry{id: id, tfm: tfm, line: jsonpos.LineAt(data, start), at: eat}
 					if err := json.Unmarshal(raw, e); err != nil {
-						return nil, describe(data, start, eat, err)
+						return nil, jsonpos.Describe(data, start, eat, err)
 					}
 					if err := e.check(); err != nil {
 						return nil, fmt.Errorf("%d: %w", e.line, err)
@@ -220,22 +221,22 @@ func parse(data []byte) ([]section, error) {
 					sec.entries = append(sec.entries, e)
 				}
 				if _, err := dec.Token(); err != nil {
-					return nil, describe(data, dec.InputOffset(), at, err)
+					return nil, jsonpos.Describe(data, dec.InputOffset(), at, err)
 				}
 				sections = append(sections, sec)
 			}
 			if _, err := dec.Token(); err != nil {
-				return nil, describe(data, dec.InputOffset(), "dependencies", err)
+				return nil, jsonpos.Describe(data, dec.InputOffset(), "dependencies", err)
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return nil, describe(data, start, fmt.Sprint(key), err)
+				return nil, jsonpos.Describe(data, start, fmt.Sprint(key), err)
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil && !errors.Is(err, io.EOF) {
-		return nil, describe(data, dec.InputOffset(), "", err)
+		return nil, jsonpos.Describe(data, dec.InputOffset(), "", err)
 	}
 	if version == 0 {
 		return nil, fmt.Errorf("1: version: missing (want 1 or 2)")
@@ -244,10 +245,10 @@ func parse(data []byte) ([]section, error) {
 }
 
 func expectDelim(dec *json.Decoder, data []byte, want json.Delim, at string) error {
-	start := valueStart(data, dec.InputOffset())
+	start := jsonpos.ValueStart(data, dec.InputOffset())
 	tok, err := dec.Token()
 	if err != nil {
-		return describe(data, start, at, err)
+		return jsonpos.Describe(data, start, at, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
 		got := "array"
@@ -265,7 +266,7 @@ func expectDelim(dec *json.Decoder, data []byte, want json.Delim, at string) err
 		case nil:
 			got = "null"
 		}
-		return fmt.Errorf("%d: %swant object, got %s", lineAt(data, start), prefix(at), got)
+		return fmt.Errorf("%d: %swant object, got %s", jsonpos.LineAt(data, start), jsonpos.Prefix(at), got)
 	}
 	return nil
 }

@@ -46,6 +46,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/extract/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -164,13 +165,13 @@ func isPlatform(name string) bool {
 // "packages" and "packages-dev" on its own, so errors name the package's
 // index and line. Errors start with the line number.
 func parseLock(data []byte) ([]*composerPackage, error) {
-	if err := checkDepth(data); err != nil {
+	if err := jsonpos.CheckDepth(data); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, describe(data, 0, "", err)
+		return nil, jsonpos.Describe(data, 0, "", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("1: want a JSON object, got %v", tok)
@@ -179,31 +180,31 @@ func parseLock(data []byte) ([]*composerPackage, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, describe(data, dec.InputOffset(), "", err)
+			return nil, jsonpos.Describe(data, dec.InputOffset(), "", err)
 		}
 		key, _ := tok.(string)
 		switch key {
 		case "packages", "packages-dev":
-			start := valueStart(data, dec.InputOffset())
+			start := jsonpos.ValueStart(data, dec.InputOffset())
 			tok, err := dec.Token()
 			if err != nil {
-				return nil, describe(data, start, key, err)
+				return nil, jsonpos.Describe(data, start, key, err)
 			}
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
 				if d, ok := tok.(json.Delim); ok && d == '{' {
-					return nil, fmt.Errorf("%d: %s: want array, got object", lineAt(data, start), key)
+					return nil, fmt.Errorf("%d: %s: want array, got object", jsonpos.LineAt(data, start), key)
 				}
-				return nil, fmt.Errorf("%d: %s: want array, got %s", lineAt(data, start), key, kindOf(tok))
+				return nil, fmt.Errorf("%d: %s: want array, got %s", jsonpos.LineAt(data, start), key, kindOf(tok))
 			}
 			for i := 0; dec.More(); i++ {
-				start := valueStart(data, dec.InputOffset())
+				start := jsonpos.ValueStart(data, dec.InputOffset())
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
-					return nil, describe(data, start, fmt.Sprintf("%s[%d]", key, i), err)
+					return nil, jsonpos.Describe(data, start, fmt.Sprintf("%s[%d]", key, i), err)
 				}
-				cp := &composerPackage{dev: key == "packages-dev", line: lineAt(data, start)}
+				cp := &composerPackage{dev: key == "packages-dev", line: jsonpos.LineAt(data, start)}
 				if err := json.Unmarshal(raw, cp); err != nil {
-					return nil, describe(data, start, elemPath(key, i, raw), err)
+					return nil, jsonpos.Describe(data, start, elemPath(key, i, raw), err)
 				}
 				if err := cp.check(elemPath(key, i, raw)); err != nil {
 					return nil, fmt.Errorf("%d: %w", cp.line, err)
@@ -211,17 +212,17 @@ func parseLock(data []byte) ([]*composerPackage, error) {
 				out = append(out, cp)
 			}
 			if _, err := dec.Token(); err != nil { // ']'
-				return nil, describe(data, dec.InputOffset(), key, err)
+				return nil, jsonpos.Describe(data, dec.InputOffset(), key, err)
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return nil, describe(data, dec.InputOffset(), key, err)
+				return nil, jsonpos.Describe(data, dec.InputOffset(), key, err)
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil && !errors.Is(err, io.EOF) { // '}'
-		return nil, describe(data, dec.InputOffset(), "", err)
+		return nil, jsonpos.Describe(data, dec.InputOffset(), "", err)
 	}
 	return out, nil
 }
@@ -317,7 +318,7 @@ func readDirect(in *extract.Input) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDepth(data); err != nil {
+	if err := jsonpos.CheckDepth(data); err != nil {
 		return nil, fmt.Errorf("%s:%w", name, err)
 	}
 	var manifest struct {
@@ -325,7 +326,7 @@ func readDirect(in *extract.Input) (map[string]bool, error) {
 		RequireDev map[string]string `json:"require-dev"`
 	}
 	if err := json.Unmarshal(data, &manifest); err != nil {
-		return nil, fmt.Errorf("%s:%w", name, describe(data, 0, "", err))
+		return nil, fmt.Errorf("%s:%w", name, jsonpos.Describe(data, 0, "", err))
 	}
 	direct := map[string]bool{}
 	for _, m := range []map[string]string{manifest.Require, manifest.RequireDev} {

@@ -1,4 +1,8 @@
-package php
+// Package jsonpos locates JSON decoding errors in the input: the line of a
+// byte offset, and messages of the form "line: path.field: want X, got Y".
+// It also bounds nesting depth before any decoder runs. Extractors that
+// decode lockfiles with encoding/json share it.
+package jsonpos
 
 import (
 	"bytes"
@@ -7,13 +11,13 @@ import (
 	"fmt"
 )
 
-// maxDepth bounds JSON nesting; composer.lock goes about six levels deep.
-const maxDepth = 64
+// MaxDepth bounds JSON nesting; lockfiles go less than ten levels deep.
+const MaxDepth = 64
 
-// checkDepth rejects JSON nested deeper than maxDepth before any decoding,
+// CheckDepth rejects JSON nested deeper than MaxDepth before any decoding,
 // so no decoder recurses on hostile input. It reports the line of the first
 // bracket too deep.
-func checkDepth(data []byte) error {
+func CheckDepth(data []byte) error {
 	depth, inString, escaped := 0, false, false
 	for i, c := range data {
 		if inString {
@@ -32,8 +36,8 @@ func checkDepth(data []byte) error {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > maxDepth {
-				return fmt.Errorf("%d: JSON nested deeper than %d levels", lineAt(data, int64(i)), maxDepth)
+			if depth > MaxDepth {
+				return fmt.Errorf("%d: JSON nested deeper than %d levels", LineAt(data, int64(i)), MaxDepth)
 			}
 		case '}', ']':
 			depth--
@@ -42,15 +46,15 @@ func checkDepth(data []byte) error {
 	return nil
 }
 
-// lineAt returns the 1-based line of byte offset off.
-func lineAt(data []byte, off int64) int {
+// LineAt returns the 1-based line of byte offset off.
+func LineAt(data []byte, off int64) int {
 	off = max(0, min(off, int64(len(data))))
 	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
-// valueStart skips the whitespace and comma a json.Decoder's InputOffset
+// ValueStart skips the whitespace and comma a json.Decoder's InputOffset
 // leaves before the next value.
-func valueStart(data []byte, off int64) int64 {
+func ValueStart(data []byte, off int64) int64 {
 	for off < int64(len(data)) {
 		switch data[off] {
 		case ' ', '\t', '\r', '\n', ',', ':':
@@ -62,9 +66,9 @@ func valueStart(data []byte, off int64) int64 {
 	return off
 }
 
-// describe turns a decoding error of the value starting at byte start into
+// Describe turns a decoding error of the value starting at byte start into
 // "line: path.field: want X, got Y".
-func describe(data []byte, start int64, path string, err error) error {
+func Describe(data []byte, start int64, path string, err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
@@ -76,14 +80,15 @@ func describe(data []byte, start int64, path string, err error) error {
 			}
 			p += te.Field
 		}
-		return fmt.Errorf("%d: %swant %s, got %s", lineAt(data, start+te.Offset), prefix(p), jsonKind(te.Type.Kind().String()), te.Value)
+		return fmt.Errorf("%d: %swant %s, got %s", LineAt(data, start+te.Offset), Prefix(p), jsonKind(te.Type.Kind().String()), te.Value)
 	case errors.As(err, &se):
-		return fmt.Errorf("%d: %s%v", lineAt(data, se.Offset), prefix(path), err)
+		return fmt.Errorf("%d: %s%v", LineAt(data, se.Offset), Prefix(path), err)
 	}
-	return fmt.Errorf("%d: %s%v", lineAt(data, start), prefix(path), err)
+	return fmt.Errorf("%d: %s%v", LineAt(data, start), Prefix(path), err)
 }
 
-func prefix(path string) string {
+// Prefix returns "path: ", or nothing for the top level.
+func Prefix(path string) string {
 	if path == "" {
 		return ""
 	}
