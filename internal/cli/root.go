@@ -106,6 +106,9 @@ projects a portfolio depends on.`,
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "print debug diagnostics on stderr")
 	root.AddCommand(
 		a.sbomCmd(),
+		a.dbCmd(), a.scanCmd(),
+		a.scoreCmd(),
+		a.rankCmd(),
 	)
 	return root
 }

@@ -1,0 +1,256 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/vulndb"
+)
+
+// dbDir resolves the database directory: --db, HALLMARK_DB, or the user
+// cache directory.
+func dbDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if v := envOr("HALLMARK_DB", ""); v != "" {
+		return v, nil
+	}
+	return vulndb.DefaultDir()
+}
+
+// errNoDB is the error for a scan without a database: it says exactly which
+// command makes one.
+func errNoDB(dir string) error {
+	return fmt.Errorf("no vulnerability database in %s: run `hallmark db update --db %s` to download one, or offline `hallmark db import --db %s PATH/all.zip...`", dir, dir, dir)
+}
+
+func (a *app) dbCmd() *cobra.Command {
+	var dbFlag string
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the local OSV vulnerability database",
+		Long: `Manage the local copy of OSV advisories that hallmark scan reads.
+
+The database is a SQLite file under the user cache directory (or --db DIR,
+or HALLMARK_DB). Every change writes a new file and swaps it in at the end,
+so an interrupted update leaves the previous database intact.`,
+	}
+	cmd.PersistentFlags().StringVar(&dbFlag, "db", "", "database directory (env HALLMARK_DB; default: the user cache directory)")
+	cmd.AddCommand(a.dbUpdateCmd(&dbFlag), a.dbImportCmd(&dbFlag), a.dbStatusCmd(&dbFlag))
+	return cmd
+}
+
+func (a *app) progress() io.Writer {
+	if a.quiet {
+		return nil
+	}
+	return a.stderr
+}
+
+func (a *app) dbUpdateCmd(dbFlag *string) *cobra.Command {
+	var (
+		ecosystems []string
+		source     string
+		kev        string
+		full       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download OSV advisories and the CISA KEV catalogue",
+		Long: `Download OSV's per-ecosystem exports (<source>/<ECOSYSTEM>/all.zip) for the
+ecosystems named with --ecosystem, or those already in the database, or, for a
+new database, every ecosystem the source lists. Ecosystems already present are
+updated incrementally from <source>/<ECOSYSTEM>/modified_id.csv, fetching only
+the records that changed. --source may be a URL or a directory laid out the
+same way. The CISA KEV catalogue is fetched too (--kev "" skips it).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := dbDir(*dbFlag)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			stats, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
+				Source: source, KEV: kev, Ecosystems: ecosystems, Full: full, Progress: a.progress(),
+			})
+			if err != nil {
+				return withCode(ExitError, fmt.Errorf("db update: %w (the previous database, if any, is unchanged)", err))
+			}
+			return a.reportInvalid(stats.Invalid)
+		},
+	}
+	cmd.Flags().StringSliceVar(&ecosystems, "ecosystem", nil, "ecosystems to update, e.g. Go,PyPI,crates.io (default: those in the database, or all the source lists)")
+	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "OSV export URL or directory (env HALLMARK_OSV_SOURCE)")
+	cmd.Flags().StringVar(&kev, "kev", envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), "KEV catalogue URL or file; empty to skip (env HALLMARK_KEV_SOURCE)")
+	cmd.Flags().BoolVar(&full, "full", false, "fetch whole exports even where an incremental update is possible")
+	return cmd
+}
+
+func (a *app) dbImportCmd(dbFlag *string) *cobra.Command {
+	var fresh bool
+	cmd := &cobra.Command{
+		Use:   "import PATH...",
+		Short: "Load OSV all.zip files, directories of OSV JSON, single records or the KEV catalogue",
+		Long: `Load advisories without the network: OSV all.zip exports, directories of OSV
+JSON records (zips inside are read too), single records, and CISA's
+known_exploited_vulnerabilities.json. Invalid records are reported with their
+ID and skipped (exit status 3); a file that cannot be read at all aborts the
+import and leaves the database unchanged.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := dbDir(*dbFlag)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			stats, err := vulndb.Import(cmd.Context(), dir, args, vulndb.ImportOptions{Fresh: fresh, Progress: a.progress()})
+			if err != nil {
+				return withCode(ExitError, fmt.Errorf("db import: %w (the database is unchanged)", err))
+			}
+			if !a.quiet {
+				fmt.Fprintf(a.stderr, "imported %d records", stats.Records)
+				if stats.GitRanges > 0 {
+					fmt.Fprintf(a.stderr, " (%d with GIT ranges, which scans do not evaluate)", stats.GitRanges)
+				}
+				if stats.KEV > 0 {
+					fmt.Fprintf(a.stderr, " and %d KEV entries", stats.KEV)
+				}
+				fmt.Fprintf(a.stderr, " into %s\n", dir)
+			}
+			return a.reportInvalid(stats.Invalid)
+		},
+	}
+	cmd.Flags().BoolVar(&fresh, "fresh", false, "start from an empty database instead of adding to the current one")
+	return cmd
+}
+
+// reportInvalid lists skipped records on stderr and returns the partial
+// exit code when there were any.
+func (a *app) reportInvalid(inv []vulndb.Invalid) error {
+	if len(inv) == 0 {
+		return nil
+	}
+	for _, i := range inv {
+		fmt.Fprintf(a.stderr, "skipped %s\n", i)
+	}
+	fmt.Fprintf(a.stderr, "hallmark: %d invalid record(s) skipped\n", len(inv))
+	return withCode(ExitPartial, errPartial)
+}
+
+func (a *app) dbStatusCmd(dbFlag *string) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what the database holds and how old it is",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := dbDir(*dbFlag)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			st, err := openStatus(cmd.Context(), dir)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			switch format {
+			case formatJSON:
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			case formatTable:
+				return writeStatus(a.stdout, st, time.Now())
+			}
+			return withCode(ExitError, fmt.Errorf("unknown format %q (want table or json)", format))
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "o", formatTable, "output format: table or json")
+	return cmd
+}
+
+func openStatus(ctx context.Context, dir string) (*vulndb.Status, error) {
+	s, err := vulndb.Open(dir)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil, errNoDB(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Status(ctx)
+}
+
+func writeStatus(w io.Writer, st *vulndb.Status, now time.Time) error {
+	fmt.Fprintf(w, "Database: %s\n", st.Path)
+	fmt.Fprintf(w, "Built:    %s (%s ago)\n", st.Built.Format(time.RFC3339), age(now.Sub(st.Built)))
+	fmt.Fprintf(w, "Records:  %d\n\n", st.Records)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tWITHDRAWN\tNEWEST MODIFIED\tNEWEST PUBLISHED\tDATA AGE\tSOURCE")
+	for _, e := range st.Ecosystems {
+		newest := e.NewestModified
+		if e.NewestPublished.After(newest) {
+			newest = e.NewestPublished
+		}
+		dataAge := "-"
+		if newest.Year() > 1 {
+			dataAge = age(now.Sub(newest))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", e.Ecosystem, e.Records, e.Withdrawn,
+			dateOrDash(e.NewestModified), dateOrDash(e.NewestPublished), dataAge, orDashStr(e.Source))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if st.KEV != nil {
+		fmt.Fprintf(w, "\nKEV catalogue %s (released %s): %d CVEs\n", st.KEV.Version, st.KEV.DateReleased, st.KEV.CVEs)
+	} else {
+		fmt.Fprintln(w, "\nKEV catalogue: not loaded")
+	}
+	return nil
+}
+
+func dateOrDash(t time.Time) string {
+	if t.Year() <= 1 {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func orDashStr(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// age prints a duration in days, or hours under two days.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0h"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// missingEcosystems lists the wanted ecosystems the database has none of.
+func missingEcosystems(have []string, want []string) []string {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[strings.ToLower(h)] = true
+	}
+	var out []string
+	for _, w := range want {
+		if !set[strings.ToLower(w)] {
+			out = append(out, w)
+		}
+	}
+	return out
+}

@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/match"
+	"github.com/hallmark-dev/hallmark/report"
+	"github.com/hallmark-dev/hallmark/sbom"
+	"github.com/hallmark-dev/hallmark/vulndb"
+)
+
+// Output formats of `hallmark scan`.
+const (
+	formatSARIF     = "sarif"
+	formatCycloneDX = "cyclonedx"
+	formatMarkdown  = "markdown"
+)
+
+// osvExports are the ecosystems OSV publishes an all.zip for that the
+// extractors produce; a scan fetches missing ones only from this list.
+var osvExports = []string{"Alpine", "crates.io", "Debian", "Go", "Maven", "npm", "NuGet", "Packagist", "PyPI", "RubyGems", "Ubuntu"}
+
+func (a *app) scanCmd() *cobra.Command {
+	var (
+		format, output, failOn, dbFlag, source string
+		vexFiles                               []string
+		offline                                bool
+		maxSize                                int64
+	)
+	cmd := &cobra.Command{
+		Use:   "scan TARGET|SBOM",
+		Short: "Find known vulnerabilities in a directory, lockfile, binary or SBOM",
+		Long: `Inventory TARGET (anything hallmark sbom takes) or read an SBOM (CycloneDX or
+SPDX, from any producer), and match every package against the local OSV
+database.
+
+Formats (-o): table (the default on a terminal), json (the default otherwise),
+sarif (2.1.0, for code scanning), cyclonedx (a CycloneDX 1.6 VDR: the SBOM
+with its vulnerabilities), markdown (for pull-request comments).
+
+Without a database, or without the advisories of an ecosystem the target
+has, scan downloads them first (as hallmark db update --ecosystem would);
+--offline never touches the network and fails instead.
+
+Exit status: 0 when no finding is at or above --fail-on (or --fail-on is
+none, the default), 1 when some are, 2 on errors, 3 when the output was
+written but some inputs were skipped.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format == "" {
+				format = formatJSON
+				if isTerminal(a.stdout) {
+					format = formatTable
+				}
+			}
+			switch format {
+			case formatTable, formatJSON, formatSARIF, formatCycloneDX, formatMarkdown:
+			default:
+				return withCode(ExitError, fmt.Errorf("unknown format %q (want table, json, sarif, cyclonedx or markdown)", format))
+			}
+			failOn = strings.ToLower(failOn)
+			if failOn != "none" && failOn != "any" && match.RatingRank(failOn) < 2 {
+				return withCode(ExitError, fmt.Errorf("--fail-on %q: want none, any, low, medium, high or critical", failOn))
+			}
+			var vex *match.VEX
+			for _, f := range vexFiles {
+				data, err := readLimited(f, match.MaxVEXSize)
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				v, err := match.ParseVEX(f, data)
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				if vex == nil {
+					vex = v
+				} else {
+					vex.Merge(v)
+				}
+			}
+			dir, err := dbDir(dbFlag)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+
+			inv, root, err := a.scanTarget(cmd, args[0], extract.Options{MaxFileSize: maxSize})
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			store, err := a.openForScan(cmd, dir, inv, offline, source)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			defer store.Close()
+			res, err := match.Match(cmd.Context(), store, inv, match.Options{VEX: vex, Root: root})
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			opts := report.FindingsOptions{Color: isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", ToolVersion: Version()}
+			if root != "" {
+				opts.Line = lineFinder(root)
+			}
+			err = a.writeOutput(output, func(w io.Writer) error {
+				switch format {
+				case formatTable:
+					return report.FindingsTable(w, res, opts)
+				case formatJSON:
+					return report.FindingsJSON(w, res)
+				case formatSARIF:
+					return report.FindingsSARIF(w, res, opts)
+				case formatMarkdown:
+					return report.FindingsMarkdown(w, res)
+				}
+				t, err := sourceDateEpoch()
+				if err != nil {
+					return err
+				}
+				return report.FindingsVDR(w, inv, res, t, opts)
+			})
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if failOn != "none" {
+				if n := res.AtOrAbove(failOn); n > 0 {
+					if !a.quiet {
+						fmt.Fprintf(a.stderr, "hallmark: %d finding(s) at or above --fail-on %s\n", n, failOn)
+					}
+					return withCode(ExitFindings, fmt.Errorf("%d findings at or above %s", n, failOn))
+				}
+			}
+			return a.reportSkipped(inv)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "o", envOr("HALLMARK_SCAN_FORMAT", ""), "output format: table, json, sarif, cyclonedx, markdown (env HALLMARK_SCAN_FORMAT; default table on a terminal, else json)")
+	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&failOn, "fail-on", envOr("HALLMARK_FAIL_ON", "none"), "exit 1 when a finding is rated at or above this: none, any, low, medium, high, critical (env HALLMARK_FAIL_ON)")
+	cmd.Flags().StringArrayVar(&vexFiles, "vex", nil, "OpenVEX or CycloneDX VEX file whose not_affected/fixed statements suppress findings (repeatable)")
+	cmd.Flags().BoolVar(&offline, "offline", envBool("HALLMARK_OFFLINE"), "never use the network; fail if the database is missing (env HALLMARK_OFFLINE)")
+	cmd.Flags().StringVar(&dbFlag, "db", "", "database directory (env HALLMARK_DB; default: the user cache directory)")
+	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "where to download missing advisories from (env HALLMARK_OSV_SOURCE)")
+	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
+	return cmd
+}
+
+// scanTarget returns the inventory of target: an SBOM's components when
+// target is an SBOM file, else what the extractors find. root is the
+// directory locations are relative to ("" for SBOMs).
+func (a *app) scanTarget(cmd *cobra.Command, target string, opts extract.Options) (*inventory.Inventory, string, error) {
+	st, err := os.Stat(target)
+	if err != nil {
+		return nil, "", err
+	}
+	if st.Mode().IsRegular() {
+		head, err := readHead(target, 64<<10)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := sbom.Detect(head); err == nil {
+			data, err := readLimited(target, sbom.MaxSize)
+			if err != nil {
+				return nil, "", err
+			}
+			inv, _, err := sbom.Decode(data)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s: %w", target, err)
+			}
+			inv.Target = inventory.Target{Name: target, Kind: "sbom"}
+			return inv, "", nil
+		}
+	}
+	inv, err := a.inventory(cmd, target, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	root := target
+	if !st.IsDir() {
+		root = filepath.Dir(target)
+	}
+	return inv, root, nil
+}
+
+// openForScan opens the database, first fetching the ecosystems the
+// inventory needs that it lacks, unless offline.
+func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Inventory, offline bool, source string) (*vulndb.Store, error) {
+	var want []string
+	for _, p := range inv.Packages {
+		if slices.Contains(osvExports, string(p.Ecosystem)) && !slices.Contains(want, string(p.Ecosystem)) {
+			want = append(want, string(p.Ecosystem))
+		}
+	}
+	slices.Sort(want)
+	store, err := vulndb.Open(dir)
+	if err != nil && !errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil, err
+	}
+	var missing []string
+	if store != nil {
+		have, err := store.Ecosystems(cmd.Context())
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		missing = missingEcosystems(have, want)
+	} else {
+		missing = want
+	}
+	if len(missing) == 0 {
+		if store == nil {
+			if offline {
+				return nil, errNoDB(dir)
+			}
+			// Nothing to fetch for this target, but a scan needs a
+			// database to open.
+			if _, err := vulndb.Import(cmd.Context(), dir, nil, vulndb.ImportOptions{}); err != nil {
+				return nil, err
+			}
+			return vulndb.Open(dir)
+		}
+		return store, nil
+	}
+	if offline {
+		if store == nil {
+			return nil, errNoDB(dir)
+		}
+		a.log.Warn("the database has no advisories for these ecosystems; their packages were not checked (run `hallmark db update --ecosystem "+strings.Join(missing, ",")+"`)", "ecosystems", missing)
+		return store, nil
+	}
+	if store != nil {
+		store.Close()
+	}
+	if !a.quiet {
+		fmt.Fprintf(a.stderr, "hallmark: fetching advisories for %s into %s\n", strings.Join(missing, ", "), dir)
+	}
+	if _, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
+		Source: source, Ecosystems: missing, KEV: envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), Progress: a.progress(),
+	}); err != nil {
+		return nil, fmt.Errorf("fetching advisories: %w; %v", err, errNoDB(dir))
+	}
+	return vulndb.Open(dir)
+}
+
+// lineFinder returns the SARIF line lookup: the package's line in each
+// manifest under root, files read once.
+func lineFinder(root string) func(string, *match.PackageResult) int {
+	cache := map[string][]byte{}
+	return func(loc string, p *match.PackageResult) int {
+		data, ok := cache[loc]
+		if !ok {
+			data, _ = readLimited(filepath.Join(root, filepath.FromSlash(loc)), 16<<20)
+			cache[loc] = data
+		}
+		if data == nil || strings.ContainsRune(string(data[:min(len(data), 512)]), 0) {
+			return 0 // binaries have no lines
+		}
+		return report.FindLine(data, p.Name, strings.TrimPrefix(p.Version, "v"))
+	}
+}
+
+func readHead(name string, n int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, n))
+}

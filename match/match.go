@@ -1,0 +1,705 @@
+// Package match finds the OSV advisories that affect the packages of an
+// inventory, and says how bad each is and what fixes it.
+//
+// It implements the OSV schema's evaluation
+// (https://ossf.github.io/osv-schema/#evaluation) for SEMVER and ECOSYSTEM
+// ranges with introduced, fixed, last_affected and limit events and for
+// explicit versions lists; withdrawn advisories never match; GIT ranges
+// are not evaluated (they need the repository) and are counted instead.
+// Versions are ordered with osv-scalibr's semantic package, which follows
+// each ecosystem's own rules, and with golang.org/x/mod/semver for Go
+// (pseudo-versions, +incompatible, the stdlib's go1.x spellings). A
+// version that cannot be ordered gives an "unknown" finding, never a
+// silent miss.
+//
+// On top of matching: advisories that alias each other are merged into one
+// finding per vulnerability per package; severities come from CVSS v3.x
+// and v4.0 vectors (github.com/pandatix/go-cvss), falling back to the
+// database's own rating; CVE aliases are checked against CISA's KEV
+// catalogue; each package gets the smallest version that fixes all its
+// findings and each transitive finding the direct dependencies that bring
+// it in; OpenVEX and CycloneDX VEX statements suppress findings; and for
+// Go binaries, findings are marked "called" when a vulnerable symbol is in
+// the binary's symbol table (a binary-level approximation of govulncheck).
+package match
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/vulndb"
+)
+
+// Source is where advisories come from: a vulndb.Store.
+type Source interface {
+	Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*vulndb.Record, error)
+	KEV(ctx context.Context, cves []string) (map[string]vulndb.KEVEntry, error)
+}
+
+// Finding statuses.
+const (
+	StatusAffected = "affected"
+	StatusUnknown  = "unknown"
+)
+
+// Finding is one vulnerability in one package, with every advisory ID that
+// describes it.
+type Finding struct {
+	// ID is the preferred identifier: the ecosystem database's own (GO-,
+	// PYSEC-, RUSTSEC-), then GHSA-, then CVE-.
+	ID string `json:"id"`
+	// Aliases are the other identifiers, sorted.
+	Aliases []string `json:"aliases,omitempty"`
+	Summary string   `json:"summary,omitempty"`
+	// Status is "affected", or "unknown" when the package's version could
+	// not be placed in the advisory's ranges (Reason says why).
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"`
+	Severity Severity `json:"severity"`
+	// KEV is set when a CVE of the finding is in CISA's catalogue of
+	// known exploited vulnerabilities.
+	KEV *KEV `json:"kev,omitempty"`
+	// Fixed lists the versions to upgrade to, lowest first: the fix that
+	// ends the vulnerable interval the package's version is in, and the
+	// advisory's highest fix when that is another line.
+	Fixed []string `json:"fixed,omitempty"`
+	// LastAffected lists last_affected versions at or above the package's
+	// version, when the advisory names no fix.
+	LastAffected []string `json:"last_affected,omitempty"`
+	// Informational is RustSec's kind for advisories that are not
+	// vulnerabilities (unmaintained, unsound, notice).
+	Informational string `json:"informational,omitempty"`
+	// Reachability is set for Go packages found in binaries.
+	Reachability *Reachability `json:"reachability,omitempty"`
+	URL          string        `json:"url"`
+
+	records []*vulndb.Record
+	entries []*vulndb.Affected
+	// allFixed is every fixed event above the version, the candidates for
+	// the package's smallest fix.
+	allFixed []string
+}
+
+// KEV is the catalogue entry of an exploited CVE.
+type KEV struct {
+	CVE        string `json:"cve"`
+	DateAdded  string `json:"date_added"`
+	Ransomware bool   `json:"known_ransomware_use,omitempty"`
+}
+
+// PackageResult is a package with its findings.
+type PackageResult struct {
+	Name      string              `json:"name"`
+	Version   string              `json:"version,omitempty"`
+	Ecosystem inventory.Ecosystem `json:"ecosystem"`
+	PURL      string              `json:"purl"`
+	Locations []string            `json:"locations,omitempty"`
+	Direct    bool                `json:"direct,omitempty"`
+	Dev       bool                `json:"dev,omitempty"`
+	Findings  []Finding           `json:"findings"`
+	// FixVersion is the smallest version that fixes every affected
+	// finding, when there is one.
+	FixVersion string `json:"fix_version,omitempty"`
+	// IntroducedBy lists the direct dependencies (purls) through which a
+	// transitive package arrives.
+	IntroducedBy []string `json:"introduced_by,omitempty"`
+	// Note qualifies the package's version, e.g. a Go stdlib version that
+	// is go.mod's minimum rather than the toolchain that builds it.
+	Note string `json:"note,omitempty"`
+}
+
+// propStdlibSource is the inventory property extract/golang sets on the
+// stdlib package: "go.mod" when its version is the go or toolchain line.
+const propStdlibSource = "hallmark:go:stdlib-source"
+
+// Suppressed is a finding a VEX statement set aside.
+type Suppressed struct {
+	PURL          string `json:"purl"`
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	Justification string `json:"justification,omitempty"`
+	Statement     string `json:"statement,omitempty"`
+	Source        string `json:"source"`
+}
+
+// Summary counts what a scan found.
+type Summary struct {
+	Packages   int            `json:"packages"`
+	Vulnerable int            `json:"vulnerable_packages"`
+	Findings   int            `json:"findings"`
+	Unknown    int            `json:"unknown"`
+	BySeverity map[string]int `json:"by_severity"`
+	KEV        int            `json:"kev"`
+	Suppressed int            `json:"suppressed"`
+	// SuppressedBy counts suppressions per VEX status/justification.
+	SuppressedBy map[string]int `json:"suppressed_by,omitempty"`
+	// GitOnly counts advisories naming a scanned package whose only
+	// ranges are GIT ranges, which are not evaluated.
+	GitOnly int `json:"git_only_advisories,omitempty"`
+	// Unversioned lists packages with advisories but no version to check
+	// (an unpinned requirement); none of their advisories is evaluated.
+	Unversioned []string `json:"unversioned,omitempty"`
+	// NoEcosystem counts packages with no OSV ecosystem (not matched).
+	NoEcosystem int `json:"no_ecosystem,omitempty"`
+}
+
+// Result is the outcome of a scan.
+type Result struct {
+	Target     inventory.Target `json:"target"`
+	Packages   []PackageResult  `json:"packages"`
+	Suppressed []Suppressed     `json:"suppressed,omitempty"`
+	Summary    Summary          `json:"summary"`
+	// ReachabilityNote explains the reachability labels when any are set.
+	ReachabilityNote string `json:"reachability_note,omitempty"`
+}
+
+// Options configures Match.
+type Options struct {
+	// VEX statements to apply.
+	VEX *VEX
+	// Root is the directory the inventory's locations are relative to; Go
+	// binaries found there are read for symbol reachability. Empty skips
+	// reachability.
+	Root string
+}
+
+// Match matches every package of inv against src.
+func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Options) (*Result, error) {
+	res := &Result{Target: inv.Target, Summary: Summary{BySeverity: map[string]int{}}}
+	byEco := map[inventory.Ecosystem][]int{}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		eco := packageEcosystem(p)
+		if eco == inventory.Unknown {
+			res.Summary.NoEcosystem++
+			continue
+		}
+		res.Summary.Packages++
+		byEco[eco] = append(byEco[eco], i)
+	}
+	ecos := make([]inventory.Ecosystem, 0, len(byEco))
+	for e := range byEco {
+		ecos = append(ecos, e)
+	}
+	slices.Sort(ecos)
+	for _, eco := range ecos {
+		idx := byEco[eco]
+		names := make([]string, len(idx))
+		for k, i := range idx {
+			names[k] = inv.Packages[i].Name
+		}
+		recs, err := src.Lookup(ctx, string(eco), names)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			p := &inv.Packages[i]
+			cands := recs[vulndb.NormalizeName(string(eco), p.Name)]
+			if len(cands) == 0 {
+				continue
+			}
+			if p.Version == "" {
+				if p.Type != "application" {
+					res.Summary.Unversioned = append(res.Summary.Unversioned, p.PURL)
+				}
+				continue
+			}
+			pr := matchPackage(eco, p, cands, &res.Summary)
+			if pr != nil {
+				res.Packages = append(res.Packages, *pr)
+			}
+		}
+	}
+	if err := flagKEV(ctx, src, res); err != nil {
+		return nil, err
+	}
+	introducedBy(inv, res)
+	if opts.VEX != nil {
+		opts.VEX.apply(res)
+	}
+	if opts.Root != "" {
+		markReachability(opts.Root, res)
+	}
+	res.finish()
+	return res, nil
+}
+
+// packageEcosystem is the package's ecosystem, from its purl when the
+// extractor or SBOM left it empty.
+func packageEcosystem(p *inventory.Package) inventory.Ecosystem {
+	if p.Ecosystem != inventory.Unknown {
+		return p.Ecosystem
+	}
+	if p.PURL == "" {
+		return inventory.Unknown
+	}
+	pp, err := inventory.ParsePURL(p.PURL)
+	if err != nil {
+		return inventory.Unknown
+	}
+	return pp.Ecosystem
+}
+
+// matchPackage evaluates the candidate records of one package and merges
+// the matches by alias.
+func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*vulndb.Record, sum *Summary) *PackageResult {
+	key := vulndb.NormalizeName(string(eco), p.Name)
+	var found []Finding
+	for _, rec := range cands {
+		if rec.Withdrawn != nil {
+			continue
+		}
+		var entries []*vulndb.Affected
+		f := Finding{Status: "", records: []*vulndb.Record{rec}}
+		gitOnly := false
+		for k := range rec.Affected {
+			a := &rec.Affected[k]
+			if a.Package == nil || vulndb.BaseEcosystem(a.Package.Ecosystem) != string(eco) || vulndb.NormalizeName(string(eco), a.Package.Name) != key {
+				continue
+			}
+			ev := Evaluate(string(eco), p.Name, p.Version, a)
+			gitOnly = gitOnly || ev.GitOnly
+			switch ev.Verdict {
+			case Affected:
+				f.Status = StatusAffected
+				f.Reason = ""
+				entries = append(entries, a)
+				f.allFixed = append(f.allFixed, ev.Fixed...)
+				f.Fixed = append(f.Fixed, ev.Closing...)
+				f.LastAffected = append(f.LastAffected, ev.LastAffected...)
+			case Unknown:
+				if f.Status == "" {
+					f.Status, f.Reason = StatusUnknown, ev.Reason
+				}
+				entries = append(entries, a)
+			}
+		}
+		if f.Status == "" {
+			if gitOnly {
+				sum.GitOnly++
+			}
+			continue
+		}
+		f.entries = entries
+		found = append(found, f)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	merged := mergeAliases(found)
+	pr := &PackageResult{
+		Name: p.Name, Version: p.Version, Ecosystem: eco, PURL: p.PURL,
+		Locations: p.Locations, Direct: p.Direct, Dev: p.Dev,
+	}
+	if src, _ := p.Property(propStdlibSource); src == "go.mod" {
+		pr.Note = "stdlib version is go.mod's go/toolchain line, the oldest Go allowed, not the one that builds it"
+	}
+	for i := range merged {
+		f := &merged[i]
+		f.finish(string(eco), p.Name)
+	}
+	slices.SortFunc(merged, func(a, b Finding) int { return cmp.Compare(a.ID, b.ID) })
+	pr.Findings = merged
+	if fix := smallestFix(string(eco), p.Name, merged); fix != "" {
+		pr.FixVersion = displayVersion(string(eco), p.Name, fix)
+	}
+	for i := range merged {
+		merged[i].display(string(eco), p.Name)
+	}
+	return pr
+}
+
+// mergeAliases joins findings whose records name each other (or a common
+// alias) into one.
+func mergeAliases(fs []Finding) []Finding {
+	parent := make([]int, len(fs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, f := range fs {
+		rec := f.records[0]
+		for _, id := range append([]string{rec.ID}, rec.Aliases...) {
+			if j, ok := owner[id]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	groups := map[int]*Finding{}
+	var order []int
+	for i := range fs {
+		r := find(i)
+		g, ok := groups[r]
+		if !ok {
+			c := fs[i]
+			groups[r] = &c
+			order = append(order, r)
+			continue
+		}
+		f := fs[i]
+		g.records = append(g.records, f.records...)
+		g.entries = append(g.entries, f.entries...)
+		g.Fixed = append(g.Fixed, f.Fixed...)
+		g.allFixed = append(g.allFixed, f.allFixed...)
+		g.LastAffected = append(g.LastAffected, f.LastAffected...)
+		if f.Status == StatusAffected && g.Status != StatusAffected {
+			g.Status, g.Reason = StatusAffected, ""
+		}
+	}
+	out := make([]Finding, 0, len(order))
+	for _, r := range order {
+		out = append(out, *groups[r])
+	}
+	return out
+}
+
+// idRank orders identifiers for choosing a finding's ID: an ecosystem
+// database's own first, then GitHub's, then CVE.
+func idRank(id string) int {
+	switch {
+	case strings.HasPrefix(id, "CVE-"):
+		return 2
+	case strings.HasPrefix(id, "GHSA-"):
+		return 1
+	}
+	return 0
+}
+
+// finish fills the merged finding's ID, aliases, summary, severity and
+// fixes.
+func (f *Finding) finish(eco, name string) {
+	slices.SortFunc(f.records, func(a, b *vulndb.Record) int {
+		return cmp.Or(cmp.Compare(idRank(a.ID), idRank(b.ID)), cmp.Compare(a.ID, b.ID))
+	})
+	primary := f.records[0]
+	f.ID = primary.ID
+	f.URL = "https://osv.dev/vulnerability/" + primary.ID
+	ids := map[string]bool{}
+	for _, r := range f.records {
+		ids[r.ID] = true
+		for _, a := range r.Aliases {
+			ids[a] = true
+		}
+	}
+	delete(ids, f.ID)
+	f.Aliases = nil
+	for id := range ids {
+		f.Aliases = append(f.Aliases, id)
+	}
+	slices.Sort(f.Aliases)
+	for _, r := range f.records {
+		if f.Summary == "" {
+			f.Summary = strings.TrimSpace(r.Summary)
+		}
+	}
+	if f.Summary == "" {
+		f.Summary = firstLine(primary.Details)
+	}
+	f.Severity = Severity{Rating: RatingUnknown}
+	for _, r := range f.records {
+		s := recordSeverity(r, entriesOf(r, f.entries))
+		if RatingRank(s.Rating) > RatingRank(f.Severity.Rating) || (s.Rating == f.Severity.Rating && s.Score > f.Severity.Score) {
+			f.Severity = s
+		}
+	}
+	for _, a := range f.entries {
+		if k := informational(a); k != "" {
+			f.Informational = k
+		}
+	}
+	f.allFixed = sortVersions(eco, name, f.allFixed)
+	if n := len(f.allFixed); n > 0 {
+		f.Fixed = append(f.Fixed, f.allFixed[n-1])
+	}
+	f.Fixed = sortVersions(eco, name, f.Fixed)
+	f.LastAffected = sortVersions(eco, name, f.LastAffected)
+	if f.Status == StatusUnknown {
+		// Without a version to compare, "fixed above" means nothing.
+		f.Fixed, f.LastAffected = nil, nil
+	}
+}
+
+// display rewrites the finding's versions in the ecosystem's spelling.
+func (f *Finding) display(eco, name string) {
+	for i, v := range f.Fixed {
+		f.Fixed[i] = displayVersion(eco, name, v)
+	}
+	for i, v := range f.LastAffected {
+		f.LastAffected[i] = displayVersion(eco, name, v)
+	}
+}
+
+// entriesOf returns those of entries that belong to record r.
+func entriesOf(r *vulndb.Record, entries []*vulndb.Affected) []*vulndb.Affected {
+	var out []*vulndb.Affected
+	for _, a := range entries {
+		for k := range r.Affected {
+			if &r.Affected[k] == a {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func informational(a *vulndb.Affected) string {
+	if len(a.DatabaseSpecific) == 0 {
+		return ""
+	}
+	var v struct {
+		Informational any `json:"informational"`
+	}
+	if json.Unmarshal(a.DatabaseSpecific, &v) != nil {
+		return ""
+	}
+	s, _ := v.Informational.(string)
+	return s
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
+
+// sortVersions sorts and de-duplicates event versions in the ecosystem's
+// order; versions that cannot be ordered go last, by string.
+func sortVersions(eco, name string, vs []string) []string {
+	if len(vs) == 0 {
+		return nil
+	}
+	slices.Sort(vs)
+	vs = slices.Compact(vs)
+	slices.SortStableFunc(vs, func(a, b string) int {
+		c, err := compareVersions(eco, name, vulndb.RangeEcosystem, a, b)
+		if err != nil {
+			return 0
+		}
+		return c
+	})
+	return vs
+}
+
+// smallestFix finds the lowest of the findings' fixed versions that no
+// affected finding affects; "" when some finding has no fix or no single
+// version fixes them all.
+func smallestFix(eco, name string, fs []Finding) string {
+	var cands []string
+	affected := false
+	for _, f := range fs {
+		if f.Status != StatusAffected {
+			continue
+		}
+		affected = true
+		if len(f.allFixed) == 0 {
+			return ""
+		}
+		cands = append(cands, f.allFixed...)
+	}
+	if !affected {
+		return ""
+	}
+	cands = sortVersions(eco, name, cands)
+	// No version below a finding's nearest fix can fix it (the versions in
+	// between are in the same vulnerable interval), so candidates start at
+	// the highest of those.
+	floor := ""
+	for _, f := range fs {
+		if f.Status == StatusAffected && len(f.Fixed) > 0 {
+			if floor == "" {
+				floor = f.Fixed[0]
+			} else if c, err := compareVersions(eco, name, vulndb.RangeEcosystem, f.Fixed[0], floor); err == nil && c > 0 {
+				floor = f.Fixed[0]
+			}
+		}
+	}
+	for _, c := range cands {
+		if floor != "" {
+			if cmp, err := compareVersions(eco, name, vulndb.RangeEcosystem, c, floor); err == nil && cmp < 0 {
+				continue
+			}
+		}
+		ok := true
+		for _, f := range fs {
+			if f.Status != StatusAffected {
+				continue
+			}
+			for _, a := range f.entries {
+				if Evaluate(eco, name, c, a).Verdict != NotAffected {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			return c
+		}
+	}
+	return ""
+}
+
+// flagKEV marks findings with a CVE in the KEV catalogue.
+func flagKEV(ctx context.Context, src Source, res *Result) error {
+	var cves []string
+	for _, p := range res.Packages {
+		for _, f := range p.Findings {
+			for _, id := range append([]string{f.ID}, f.Aliases...) {
+				if strings.HasPrefix(id, "CVE-") {
+					cves = append(cves, id)
+				}
+			}
+		}
+	}
+	if len(cves) == 0 {
+		return nil
+	}
+	slices.Sort(cves)
+	cves = slices.Compact(cves)
+	kev, err := src.KEV(ctx, cves)
+	if err != nil {
+		return fmt.Errorf("KEV lookup: %w", err)
+	}
+	for i := range res.Packages {
+		for j := range res.Packages[i].Findings {
+			f := &res.Packages[i].Findings[j]
+			for _, id := range append([]string{f.ID}, f.Aliases...) {
+				if e, ok := kev[id]; ok {
+					f.KEV = &KEV{CVE: e.CVE, DateAdded: e.DateAdded, Ransomware: strings.EqualFold(e.KnownRansomwareCampaignUse, "Known")}
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// introducedBy walks the relationships back from each transitive
+// vulnerable package to the direct dependencies that pull it in.
+func introducedBy(inv *inventory.Inventory, res *Result) {
+	if len(inv.Relationships) == 0 {
+		return
+	}
+	parents := map[string][]string{}
+	for _, r := range inv.Relationships {
+		parents[r.To] = append(parents[r.To], r.From)
+	}
+	pkgs := map[string]*inventory.Package{}
+	for i := range inv.Packages {
+		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
+	}
+	for i := range res.Packages {
+		pr := &res.Packages[i]
+		if pr.Direct {
+			continue
+		}
+		seen := map[string]bool{pr.PURL: true}
+		queue := []string{pr.PURL}
+		var direct []string
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, par := range parents[cur] {
+				if seen[par] {
+					continue
+				}
+				seen[par] = true
+				pp := pkgs[par]
+				if pp == nil || pp.Type == "application" {
+					continue
+				}
+				if pp.Direct {
+					direct = append(direct, par)
+					continue
+				}
+				queue = append(queue, par)
+			}
+		}
+		slices.Sort(direct)
+		pr.IntroducedBy = direct
+	}
+}
+
+// finish sorts the result and computes the summary.
+func (res *Result) finish() {
+	slices.SortFunc(res.Packages, func(a, b PackageResult) int {
+		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version), cmp.Compare(a.PURL, b.PURL))
+	})
+	slices.Sort(res.Summary.Unversioned)
+	res.Summary.Unversioned = slices.Compact(res.Summary.Unversioned)
+	slices.SortFunc(res.Suppressed, func(a, b Suppressed) int {
+		return cmp.Or(cmp.Compare(a.PURL, b.PURL), cmp.Compare(a.ID, b.ID))
+	})
+	s := &res.Summary
+	s.Vulnerable, s.Findings, s.Unknown, s.KEV = 0, 0, 0, 0
+	s.BySeverity = map[string]int{}
+	for _, p := range res.Packages {
+		vuln := false
+		for _, f := range p.Findings {
+			if f.Status == StatusUnknown {
+				s.Unknown++
+				continue
+			}
+			vuln = true
+			s.Findings++
+			s.BySeverity[f.Severity.Rating]++
+			if f.KEV != nil {
+				s.KEV++
+			}
+		}
+		if vuln {
+			s.Vulnerable++
+		}
+	}
+	s.Suppressed = len(res.Suppressed)
+	if s.Suppressed > 0 {
+		s.SuppressedBy = map[string]int{}
+		for _, x := range res.Suppressed {
+			key := x.Status
+			if x.Justification != "" {
+				key += ": " + x.Justification
+			}
+			s.SuppressedBy[key]++
+		}
+	}
+}
+
+// AtOrAbove counts affected findings rated at or above rating ("any"
+// counts every affected finding, UNKNOWN severity included).
+func (res *Result) AtOrAbove(rating string) int {
+	n := 0
+	min := RatingRank(rating)
+	for _, p := range res.Packages {
+		for _, f := range p.Findings {
+			if f.Status != StatusAffected {
+				continue
+			}
+			if strings.EqualFold(rating, "any") || RatingRank(f.Severity.Rating) >= min {
+				n++
+			}
+		}
+	}
+	return n
+}

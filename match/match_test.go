@@ -1,0 +1,368 @@
+package match
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/extract/registry"
+	"github.com/hallmark-dev/hallmark/internal/golden"
+	"github.com/hallmark-dev/hallmark/internal/testdata"
+	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/vulndb"
+)
+
+// fakeSource serves records from memory.
+type fakeSource struct {
+	recs []*vulndb.Record
+	kev  map[string]vulndb.KEVEntry
+}
+
+func (f *fakeSource) Lookup(_ context.Context, eco string, names []string) (map[string][]*vulndb.Record, error) {
+	out := map[string][]*vulndb.Record{}
+	for _, n := range names {
+		key := vulndb.NormalizeName(eco, n)
+		for _, r := range f.recs {
+			for _, a := range r.Affected {
+				if a.Package != nil && vulndb.BaseEcosystem(a.Package.Ecosystem) == eco && vulndb.NormalizeName(eco, a.Package.Name) == key && !slices.Contains(out[key], r) {
+					out[key] = append(out[key], r)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSource) KEV(_ context.Context, cves []string) (map[string]vulndb.KEVEntry, error) {
+	out := map[string]vulndb.KEVEntry{}
+	for _, c := range cves {
+		if e, ok := f.kev[c]; ok {
+			out[c] = e
+		}
+	}
+	return out, nil
+}
+
+func record(t *testing.T, js string) *vulndb.Record {
+	t.Helper()
+	r, err := vulndb.ParseRecord([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func pkg(eco inventory.Ecosystem, name, version string, direct bool) inventory.Package {
+	return inventory.Package{Ecosystem: eco, Name: name, Version: version, PURL: inventory.PURL(eco, name, version, nil), Direct: direct}
+}
+
+// TestMatchSemantics: withdrawn records never match, aliases merge into one
+// finding, severity comes from the highest CVSS vector, KEV is flagged
+// through a CVE alias, the smallest fix covers every finding, and
+// transitive findings name the direct dependency that brings them in.
+func TestMatchSemantics(t *testing.T) {
+	src := &fakeSource{
+		recs: []*vulndb.Record{
+			record(t, `{"id":"PYSEC-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001","GHSA-aaaa-bbbb-cccc"],"summary":"first","affected":[{"package":{"ecosystem":"PyPI","name":"Lib_A"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.5"}]}]}]}`),
+			record(t, `{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001"],"summary":"dup","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"affected":[{"package":{"ecosystem":"PyPI","name":"lib-a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.4"}]}]}]}`),
+			record(t, `{"id":"PYSEC-2","modified":"2024-01-01T00:00:00Z","summary":"second","severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"lib-a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.6"}]}]}]}`),
+			record(t, `{"id":"PYSEC-3","modified":"2024-01-01T00:00:00Z","withdrawn":"2024-02-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"lib-a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}`),
+			record(t, `{"id":"PYSEC-4","modified":"2024-01-01T00:00:00Z","database_specific":{"severity":"MODERATE"},"affected":[{"package":{"ecosystem":"PyPI","name":"lib-b"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"last_affected":"2.0"}]}]}]}`),
+			record(t, `{"id":"PYSEC-5","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"lib-c"},"ranges":[{"type":"GIT","repo":"https://example.com/c","events":[{"introduced":"0"}]}]}]}`),
+		},
+		kev: map[string]vulndb.KEVEntry{"CVE-2024-0001": {CVE: "CVE-2024-0001", DateAdded: "2024-03-01", KnownRansomwareCampaignUse: "Known"}},
+	}
+	app := inventory.Package{Name: "app", Ecosystem: inventory.PyPI, PURL: "pkg:pypi/app", Type: "application"}
+	a := pkg(inventory.PyPI, "lib-a", "1.2", false)
+	b := pkg(inventory.PyPI, "lib-b", "2.0", false)
+	c := pkg(inventory.PyPI, "lib-c", "1.0", true)
+	d := pkg(inventory.PyPI, "framework", "3.0", true)
+	unpinned := inventory.Package{Name: "lib-b", Ecosystem: inventory.PyPI, PURL: "pkg:pypi/lib-b", Constraint: ">=1"}
+	inv := &inventory.Inventory{
+		Packages: []inventory.Package{app, a, b, c, d, unpinned, {Name: "x", PURL: "pkg:generic/x@1"}},
+		Relationships: []inventory.Relationship{
+			{From: app.PURL, To: d.PURL}, {From: app.PURL, To: c.PURL},
+			{From: d.PURL, To: b.PURL}, {From: b.PURL, To: a.PURL}, {From: c.PURL, To: a.PURL},
+		},
+	}
+	res, err := Match(context.Background(), src, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.MarshalIndent(res, "", "  ")
+	golden.Check(t, filepath.Join("testdata", "golden", "semantics.json"), append(got, '\n'))
+
+	// The same facts, stated so that a broken feature fails here too.
+	if len(res.Packages) != 2 {
+		t.Fatalf("%d vulnerable packages, want 2", len(res.Packages))
+	}
+	pa := res.Packages[0]
+	if pa.Name != "lib-a" || len(pa.Findings) != 2 {
+		t.Fatalf("lib-a findings: %+v", pa)
+	}
+	f := pa.Findings[0]
+	if f.ID != "PYSEC-1" || !slices.Equal(f.Aliases, []string{"CVE-2024-0001", "GHSA-aaaa-bbbb-cccc"}) || f.Severity.Score != 9.8 || f.KEV == nil || !f.KEV.Ransomware || !slices.Equal(f.Fixed, []string{"1.4", "1.5"}) {
+		t.Errorf("merged finding: %+v", f)
+	}
+	if pa.FixVersion != "1.6" || !slices.Equal(pa.IntroducedBy, []string{d.PURL, c.PURL}) {
+		t.Errorf("fix %q, introduced by %v", pa.FixVersion, pa.IntroducedBy)
+	}
+	if fb := res.Packages[1].Findings[0]; fb.Severity.Rating != RatingMedium || fb.Severity.Type != "ecosystem" || !slices.Equal(fb.LastAffected, []string{"2.0"}) || res.Packages[1].FixVersion != "" {
+		t.Errorf("lib-b: %+v", res.Packages[1])
+	}
+	if res.Summary.GitOnly != 1 || res.Summary.NoEcosystem != 1 || !slices.Equal(res.Summary.Unversioned, []string{"pkg:pypi/lib-b"}) || res.Summary.KEV != 1 {
+		t.Errorf("summary %+v", res.Summary)
+	}
+	if res.AtOrAbove("critical") != 1 || res.AtOrAbove("high") != 1 || res.AtOrAbove("medium") != 3 || res.AtOrAbove("any") != 3 {
+		t.Errorf("AtOrAbove: critical %d, high %d, medium %d, any %d", res.AtOrAbove("critical"), res.AtOrAbove("high"), res.AtOrAbove("medium"), res.AtOrAbove("any"))
+	}
+}
+
+func TestCVSS(t *testing.T) {
+	for _, tt := range []struct {
+		vector string
+		score  float64
+		rating string
+	}{
+		{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, RatingCritical},
+		{"CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H", 5.9, RatingMedium},
+		{"CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:N", 0, RatingNone},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, RatingCritical},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 6.9, RatingMedium},
+	} {
+		s, ok := cvssScore("CVSS_V3", tt.vector)
+		if !ok || s.Score != tt.score || s.Rating != tt.rating {
+			t.Errorf("%s: %v %v %s, want %v %s", tt.vector, ok, s.Score, s.Rating, tt.score, tt.rating)
+		}
+	}
+	if _, ok := cvssScore("CVSS_V3", "CVSS:3.1/AV:N"); ok {
+		t.Error("incomplete vector accepted")
+	}
+}
+
+// TestVEX: OpenVEX (v0.2.0 and v0.0.1 shapes) and CycloneDX VEX statements
+// suppress not_affected/fixed findings; other statuses change nothing.
+func TestVEX(t *testing.T) {
+	src := &fakeSource{recs: []*vulndb.Record{
+		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-1111"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
+		record(t, `{"id":"GO-2024-0002","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-2222"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
+		record(t, `{"id":"GO-2024-0003","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
+	}}
+	inv := &inventory.Inventory{Packages: []inventory.Package{pkg(inventory.Go, "example.com/m", "v1.3.0", true)}}
+	for _, name := range []string{"openvex.json", "openvex-v0.0.1.json", "cyclonedx-vex.json"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "vex", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			vex, err := ParseVEX(name, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Match(context.Background(), src, inv, Options{VEX: vex})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []string
+			for _, p := range res.Packages {
+				for _, f := range p.Findings {
+					kept = append(kept, f.ID)
+				}
+			}
+			var sup []string
+			for _, s := range res.Suppressed {
+				sup = append(sup, s.ID+" "+s.Status+" "+s.Justification)
+			}
+			if !slices.Equal(kept, []string{"GO-2024-0003"}) || len(sup) != 2 || res.Summary.Suppressed != 2 {
+				t.Errorf("kept %v, suppressed %q", kept, sup)
+			}
+		})
+	}
+	for _, bad := range []struct{ in, want string }{
+		{`{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"X"},"products":[{"@id":"pkg:golang/a@1"}],"status":"maybe"}]}`, `statements[0].status: want not_affected, affected, fixed or under_investigation, got "maybe"`},
+		{`{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{},"status":"fixed"}]}`, "statements[0].vulnerability: name: missing"},
+		{`{"hello":1}`, "neither OpenVEX (@context) nor CycloneDX (bomFormat)"},
+	} {
+		if _, err := ParseVEX("v.json", []byte(bad.in)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ParseVEX(%s) = %v, want %q", bad.in, err, bad.want)
+		}
+	}
+}
+
+// TestReachability reads this test binary's own function table: it calls
+// testing.(*T).Run, so a finding whose symbols include T.Run is "called",
+// one naming only an absent symbol is "imported only", and one naming a
+// package that is not linked is "not imported".
+func TestReachability(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := readGoBinary(exe)
+	if err != nil {
+		t.Skipf("cannot read this platform's binary: %v", err)
+	}
+	if !bin.funcs["testing.T.Run"] || !bin.pkgs["testing"] {
+		t.Fatal("testing.(*T).Run not found in the test binary's function table")
+	}
+	entry := func(path string, syms ...string) *vulndb.Affected {
+		es, _ := json.Marshal(map[string]any{"imports": []map[string]any{{"path": path, "symbols": syms}}})
+		return &vulndb.Affected{EcosystemSpecific: es}
+	}
+	for _, tt := range []struct {
+		entry *vulndb.Affected
+		want  string
+		syms  []string
+	}{
+		{entry("testing", "T.Run", "NoSuchFunction"), ReachCalled, []string{"testing.T.Run"}},
+		{entry("testing", "NoSuchFunction"), ReachImported, nil},
+		{entry("net/smtp", "SendMail"), ReachNotImported, nil},
+		{entry("testing"), ReachCalled, nil},
+		{&vulndb.Affected{}, ReachCalled, nil}, // no packages listed: the module "testing" is present
+	} {
+		f := &Finding{entries: []*vulndb.Affected{tt.entry}}
+		r := bin.reach(f, "testing", "bin")
+		if r == nil || r.Status != tt.want || !slices.Equal(r.Symbols, tt.syms) {
+			t.Errorf("reach(%s) = %+v, want %s %v", tt.entry.EcosystemSpecific, r, tt.want, tt.syms)
+		}
+	}
+	// Packages limited to another platform do not apply.
+	other := "windows"
+	if bin.goos == "windows" {
+		other = "linux"
+	}
+	es, _ := json.Marshal(map[string]any{"imports": []map[string]any{{"path": "testing", "goos": []string{other}, "symbols": []string{"T.Run"}}}})
+	if r := bin.reach(&Finding{entries: []*vulndb.Affected{{EcosystemSpecific: es}}}, "stdlib", "bin"); bin.goos != "" && r.Status != ReachOtherPlatform {
+		t.Errorf("%s-only package: %+v", other, r)
+	}
+	if r := bin.reach(&Finding{entries: []*vulndb.Affected{{}}}, "example.com/absent", "bin"); r.Status != ReachNotImported {
+		t.Errorf("absent module: %+v", r)
+	}
+
+	if _, err := readGoBinary(filepath.Join("testdata", "targets", "gin", "go.mod")); err == nil {
+		t.Error("go.mod read as a binary")
+	}
+
+	// Through a result: packages found in the binary get labels and the
+	// result carries the approximation note; go.mod locations do not.
+	res := &Result{Packages: []PackageResult{
+		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{filepath.Base(exe)}, Findings: []Finding{{ID: "GO-X", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
+		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []string{"go.mod"}, Findings: []Finding{{ID: "GO-Y", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
+	}}
+	markReachability(filepath.Dir(exe), res)
+	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != filepath.Base(exe) {
+		t.Errorf("binary package: reachability %+v", r)
+	}
+	if res.Packages[1].Findings[0].Reachability != nil || res.ReachabilityNote != ReachabilityNote {
+		t.Errorf("go.mod package labelled, or note missing: %+v %q", res.Packages[1].Findings[0].Reachability, res.ReachabilityNote)
+	}
+}
+
+func TestSplitSymbol(t *testing.T) {
+	for in, want := range map[string]string{
+		"net/http.(*Server).ListenAndServe":               "net/http Server.ListenAndServe",
+		"golang.org/x/net/http2.(*serverConn).goAway":     "golang.org/x/net/http2 serverConn.goAway",
+		"example.com/m/v2.Map[go.shape.int,go.shape.int]": "example.com/m/v2 Map",
+		"example.com/m.(*T[...]).Method":                  "example.com/m T.Method",
+		"main.main":                                       "main main",
+		"gopkg.in/yaml%2ev3.Unmarshal":                    "gopkg.in/yaml.v3 Unmarshal",
+	} {
+		p, s := splitSymbol(in)
+		if p+" "+s != want {
+			t.Errorf("splitSymbol(%q) = %q %q, want %q", in, p, s, want)
+		}
+	}
+}
+
+var (
+	realDBOnce sync.Once
+	realDB     *vulndb.Store
+	realDBErr  error
+)
+
+// openRealDB imports the real exports once per test binary.
+func openRealDB(t *testing.T) *vulndb.Store {
+	t.Helper()
+	paths := []string{
+		testdata.Path(t, "osv", "Go", "all.zip"),
+		testdata.Path(t, "osv", "PyPI", "all.zip"),
+		testdata.Path(t, "osv", "crates.io", "all.zip"),
+		testdata.Path(t, "kev", "known_exploited_vulnerabilities.json"),
+	}
+	realDBOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hallmark-match-db-")
+		if err != nil {
+			realDBErr = err
+			return
+		}
+		if _, realDBErr = vulndb.Import(context.Background(), dir, paths, vulndb.ImportOptions{}); realDBErr != nil {
+			return
+		}
+		realDB, realDBErr = vulndb.Open(dir)
+	})
+	if realDBErr != nil {
+		t.Fatal(realDBErr)
+	}
+	return realDB
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if realDB != nil {
+		p := filepath.Dir(realDB.Path())
+		realDB.Close()
+		os.RemoveAll(p)
+	}
+	os.Exit(code)
+}
+
+// TestGoldenScans matches real manifests against the real exports.
+func TestGoldenScans(t *testing.T) {
+	db := openRealDB(t)
+	for _, target := range []string{"gin", "python", "rust"} {
+		t.Run(target, func(t *testing.T) {
+			dir := filepath.Join("testdata", "targets", target)
+			inv, err := extract.Run(context.Background(), os.DirFS(dir), extract.Options{Extractors: registry.Default()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv.Target = inventory.Target{Name: target, Kind: "directory"}
+			res, err := Match(context.Background(), db, inv, Options{Root: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.MarshalIndent(res, "", "  ")
+			golden.Check(t, filepath.Join("testdata", "golden", target+".json"), append(got, '\n'))
+		})
+	}
+}
+
+// BenchmarkMatch measures matching (database lookups included) on the
+// golden targets, the in-process part of `hallmark scan`.
+func BenchmarkMatch(b *testing.B) {
+	for _, target := range []string{"gin", "python", "rust"} {
+		b.Run(target, func(b *testing.B) {
+			t := &testing.T{}
+			db := openRealDB(t)
+			if db == nil {
+				b.Skip("no database")
+			}
+			inv, err := extract.Run(context.Background(), os.DirFS(filepath.Join("testdata", "targets", target)), extract.Options{Extractors: registry.Default()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := Match(context.Background(), db, inv, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

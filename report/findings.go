@@ -1,0 +1,266 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hallmark-dev/hallmark/match"
+)
+
+// FindingsOptions configures the findings renderers.
+type FindingsOptions struct {
+	// Color adds ANSI colours to severities (the CLI sets it only when
+	// stdout is a terminal).
+	Color bool
+	// ToolVersion is hallmark's version, recorded by SARIF and the VDR.
+	ToolVersion string
+	// Line returns the 1-based line of a package in one of its manifest
+	// files, or 0 when unknown. Used by SARIF. May be nil.
+	Line func(location string, p *match.PackageResult) int
+}
+
+// severityColor uses codes of one length so tabwriter's column widths,
+// which count the escape bytes, stay aligned.
+var severityColor = map[string]string{
+	match.RatingCritical: "\x1b[91m",
+	match.RatingHigh:     "\x1b[31m",
+	match.RatingMedium:   "\x1b[33m",
+	match.RatingLow:      "\x1b[36m",
+	match.RatingNone:     "\x1b[37m",
+	match.RatingUnknown:  "\x1b[37m",
+}
+
+const colorReset = "\x1b[0m"
+
+// FindingsTable writes findings for people: one block per package (fix
+// column: the smallest version that fixes all its findings), one line per
+// vulnerability, then a summary.
+func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
+	if len(res.Packages) == 0 {
+		fmt.Fprintf(w, "No vulnerabilities found in %d packages.\n", res.Summary.Packages)
+		return footer(w, res)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	sevHead := "SEVERITY"
+	if opts.Color {
+		sevHead = "\x1b[39m" + sevHead + colorReset
+	}
+	fmt.Fprintf(tw, "PACKAGE\tVERSION\tUPGRADE TO\tVULNERABILITY\t%s\tFIXED IN\tDETAILS\n", sevHead)
+	for i := range res.Packages {
+		p := &res.Packages[i]
+		for j, f := range p.Findings {
+			name, version, upgrade := "", "", ""
+			if j == 0 {
+				name = p.Name
+				version = p.Version
+				upgrade = p.FixVersion
+				if upgrade == "" {
+					upgrade = "-"
+				}
+			}
+			sev := severityText(f)
+			if opts.Color {
+				sev = severityColor[f.Severity.Rating] + sev + colorReset
+			}
+			fixed := strings.Join(f.Fixed, ", ")
+			if fixed == "" {
+				fixed = "-"
+			}
+			var details []string
+			if f.Status == match.StatusUnknown {
+				details = append(details, "UNKNOWN: "+f.Reason)
+			}
+			if f.KEV != nil {
+				details = append(details, "KEV "+f.KEV.CVE)
+			}
+			if f.Reachability != nil {
+				details = append(details, f.Reachability.Status)
+			}
+			if f.Informational != "" {
+				details = append(details, f.Informational)
+			}
+			if j == 0 && len(p.IntroducedBy) > 0 {
+				details = append(details, "via "+strings.Join(shortPURLs(p.IntroducedBy), ", "))
+			}
+			if j == 0 && p.Note != "" {
+				details = append(details, p.Note)
+			}
+			details = append(details, clip(f.Summary, 60))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, version, upgrade, f.ID, sev, fixed, strings.Join(details, "; "))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return footer(w, res)
+}
+
+func severityText(f match.Finding) string {
+	if f.Severity.Score > 0 {
+		return fmt.Sprintf("%s %.1f", f.Severity.Rating, f.Severity.Score)
+	}
+	return f.Severity.Rating
+}
+
+// footer writes the summary lines shared by the table and Markdown.
+func footer(w io.Writer, res *match.Result) error {
+	s := res.Summary
+	if len(res.Packages) > 0 {
+		fmt.Fprintf(w, "%d vulnerabilities in %d of %d packages (%s)", s.Findings, s.Vulnerable, s.Packages, severityCounts(s.BySeverity))
+		if s.KEV > 0 {
+			fmt.Fprintf(w, "; %d known exploited (CISA KEV)", s.KEV)
+		}
+		if s.Unknown > 0 {
+			fmt.Fprintf(w, "; %d unknown (version could not be compared)", s.Unknown)
+		}
+		fmt.Fprintln(w, ".")
+	}
+	for _, line := range notes(res) {
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// notes are the caveats every human-readable format repeats.
+func notes(res *match.Result) []string {
+	s := res.Summary
+	var out []string
+	if s.Suppressed > 0 {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(s.SuppressedBy)) {
+			parts = append(parts, fmt.Sprintf("%d %s", s.SuppressedBy[k], k))
+		}
+		out = append(out, fmt.Sprintf("%d suppressed by VEX: %s.", s.Suppressed, strings.Join(parts, ", ")))
+	}
+	if len(s.Unversioned) > 0 {
+		out = append(out, fmt.Sprintf("%d packages have advisories but no pinned version, so none was checked: %s.", len(s.Unversioned), strings.Join(shortPURLs(s.Unversioned), ", ")))
+	}
+	if s.GitOnly > 0 {
+		out = append(out, fmt.Sprintf("%d advisories name a scanned package with only GIT commit ranges, which are not evaluated.", s.GitOnly))
+	}
+	if s.NoEcosystem > 0 {
+		out = append(out, fmt.Sprintf("%d packages have no OSV ecosystem and were not matched.", s.NoEcosystem))
+	}
+	if res.ReachabilityNote != "" {
+		out = append(out, res.ReachabilityNote)
+	}
+	return out
+}
+
+func severityCounts(m map[string]int) string {
+	var parts []string
+	for _, r := range []string{match.RatingCritical, match.RatingHigh, match.RatingMedium, match.RatingLow, match.RatingNone, match.RatingUnknown} {
+		if m[r] > 0 {
+			word := strings.ToLower(r)
+			if r == match.RatingUnknown {
+				word = "unrated"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", m[r], word))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortPURLs drops the "pkg:type/" prefix for display.
+func shortPURLs(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		s := strings.TrimPrefix(p, "pkg:")
+		if j := strings.IndexByte(s, '/'); j >= 0 {
+			s = s[j+1:]
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// FindingsJSON writes the result as indented JSON (the match.Result
+// structure, documented in docs/scan.md).
+func FindingsJSON(w io.Writer, res *match.Result) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(struct {
+		Schema string `json:"schema"`
+		*match.Result
+	}{"https://github.com/hallmark-dev/hallmark/scan/v1", res}); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// FindingsMarkdown writes a report for pull-request comments: a summary
+// line, a table per package with its upgrade, and the notes.
+func FindingsMarkdown(w io.Writer, res *match.Result) error {
+	s := res.Summary
+	if len(res.Packages) == 0 {
+		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%d packages scanned in `%s`.\n", s.Packages, mdEscape(res.Target.Name))
+	} else {
+		fmt.Fprintf(w, "### hallmark scan: %d vulnerabilities in %d packages\n\n", s.Findings, s.Vulnerable)
+		fmt.Fprintf(w, "%d packages scanned in `%s` (%s).\n\n", s.Packages, mdEscape(res.Target.Name), severityCounts(s.BySeverity))
+		fmt.Fprintln(w, "| Package | Version | Upgrade to | Vulnerability | Severity | Fixed in | Details |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+		for _, p := range res.Packages {
+			for j, f := range p.Findings {
+				name, version, upgrade := "", "", ""
+				if j == 0 {
+					name = "`" + mdEscape(p.Name) + "`"
+					version = mdEscape(p.Version)
+					upgrade = mdEscape(p.FixVersion)
+					if upgrade == "" {
+						upgrade = "—"
+					}
+				}
+				var details []string
+				if f.Status == match.StatusUnknown {
+					details = append(details, "**unknown**: "+mdEscape(f.Reason))
+				}
+				if f.KEV != nil {
+					details = append(details, "**known exploited** ("+f.KEV.CVE+")")
+				}
+				if f.Reachability != nil {
+					details = append(details, mdEscape(f.Reachability.Status))
+				}
+				if j == 0 && len(p.IntroducedBy) > 0 {
+					details = append(details, "via "+mdEscape(strings.Join(shortPURLs(p.IntroducedBy), ", ")))
+				}
+				details = append(details, mdEscape(clip(f.Summary, 80)))
+				fixed := mdEscape(strings.Join(f.Fixed, ", "))
+				if fixed == "" {
+					fixed = "—"
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | [%s](%s) | %s | %s | %s |\n", name, version, upgrade, f.ID, f.URL, severityText(f), fixed, strings.Join(details, "; "))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if ns := notes(res); len(ns) > 0 {
+		for _, n := range ns {
+			fmt.Fprintf(w, "> %s\n", mdEscape(n))
+		}
+	}
+	return nil
+}
+
+// mdEscape keeps text from breaking a Markdown table or adding markup.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+}

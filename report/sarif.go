@@ -1,0 +1,264 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/hallmark-dev/hallmark/match"
+)
+
+// SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html),
+// the subset code-scanning services read: one run, one rule per
+// vulnerability (with GitHub's security-severity property), one result per
+// finding located at the manifest that declares the package, at its line
+// where the CLI could find it.
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name,omitempty"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
+	HelpURI              string         `json:"helpUri,omitempty"`
+	Help                 sarifText      `json:"help"`
+	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
+	Properties           map[string]any `json:"properties"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+// sarifLevel maps a rating onto SARIF's levels.
+func sarifLevel(rating string) string {
+	switch rating {
+	case match.RatingCritical, match.RatingHigh:
+		return "error"
+	case match.RatingMedium:
+		return "warning"
+	}
+	return "note"
+}
+
+// FindingsSARIF writes the findings as a SARIF 2.1.0 log.
+func FindingsSARIF(w io.Writer, res *match.Result, opts FindingsOptions) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{
+		Name: "hallmark", Version: opts.ToolVersion,
+		InformationURI: "https://github.com/hallmark-dev/hallmark",
+		Rules:          []sarifRule{},
+	}}, Results: []sarifResult{}}
+	ruleIndex := map[string]int{}
+	// Rules are ordered by ID so output does not depend on package order.
+	var ids []string
+	first := map[string]match.Finding{}
+	for _, p := range res.Packages {
+		for _, f := range p.Findings {
+			if _, ok := first[f.ID]; !ok {
+				first[f.ID] = f
+				ids = append(ids, f.ID)
+			} else if f.Severity.Score > first[f.ID].Severity.Score {
+				first[f.ID] = f
+			}
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		f := first[id]
+		ruleIndex[id] = len(run.Tool.Driver.Rules)
+		props := map[string]any{"tags": []string{"security", "vulnerability"}}
+		if f.Severity.Score > 0 {
+			props["security-severity"] = fmt.Sprintf("%.1f", f.Severity.Score)
+		}
+		if len(f.Aliases) > 0 {
+			props["aliases"] = f.Aliases
+		}
+		summary := f.Summary
+		if summary == "" {
+			summary = id
+		}
+		help := fmt.Sprintf("%s: %s\n%s", id, summary, f.URL)
+		md := fmt.Sprintf("**%s**: %s\n\n[%s](%s)", id, summary, f.URL, f.URL)
+		if len(f.Aliases) > 0 {
+			help += "\nAliases: " + strings.Join(f.Aliases, ", ")
+			md += "\n\nAliases: " + strings.Join(f.Aliases, ", ")
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID: id, Name: strings.NewReplacer("-", "", "_", "").Replace(id),
+			ShortDescription:     sarifText{Text: clip(summary, 120)},
+			FullDescription:      sarifText{Text: summary},
+			HelpURI:              f.URL,
+			Help:                 sarifText{Text: help, Markdown: md},
+			DefaultConfiguration: sarifConfig{Level: sarifLevel(f.Severity.Rating)},
+			Properties:           props,
+		})
+	}
+	for i := range res.Packages {
+		p := &res.Packages[i]
+		for _, f := range p.Findings {
+			msg := fmt.Sprintf("%s %s is affected by %s (%s)", p.Name, p.Version, f.ID, severityText(f))
+			if f.Status == match.StatusUnknown {
+				msg = fmt.Sprintf("%s %s may be affected by %s (%s): %s", p.Name, p.Version, f.ID, severityText(f), f.Reason)
+			}
+			if f.Summary != "" {
+				msg += ": " + f.Summary
+			}
+			msg += "."
+			if len(f.Fixed) > 0 {
+				msg += " Fixed in " + strings.Join(f.Fixed, ", ") + "."
+			}
+			if p.FixVersion != "" {
+				msg += " Upgrade to " + p.FixVersion + " to fix every known vulnerability of this package."
+			}
+			if len(p.IntroducedBy) > 0 {
+				msg += " Brought in by " + strings.Join(shortPURLs(p.IntroducedBy), ", ") + "."
+			}
+			if f.KEV != nil {
+				msg += " " + f.KEV.CVE + " is in CISA's Known Exploited Vulnerabilities catalogue."
+			}
+			r := sarifResult{
+				RuleID: f.ID, RuleIndex: ruleIndex[f.ID], Level: sarifLevel(f.Severity.Rating),
+				Message:             sarifText{Text: msg},
+				Locations:           sarifLocations(res, p, opts),
+				PartialFingerprints: map[string]string{"hallmark/v1": fingerprint(p.PURL, f.ID)},
+				Properties:          map[string]any{"purl": p.PURL, "status": f.Status},
+			}
+			if f.Reachability != nil {
+				r.Properties["reachability"] = f.Reachability.Status
+			}
+			if f.KEV != nil {
+				r.Properties["kev"] = true
+			}
+			run.Results = append(run.Results, r)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// sarifLocations places a finding at the package's manifests, or at the
+// scanned target when the package has no location (an SBOM's component).
+func sarifLocations(res *match.Result, p *match.PackageResult, opts FindingsOptions) []sarifLocation {
+	locs := p.Locations
+	if len(locs) == 0 {
+		locs = []string{res.Target.Name}
+	}
+	out := make([]sarifLocation, 0, len(locs))
+	for _, l := range locs {
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: l}}}
+		if opts.Line != nil {
+			if n := opts.Line(l, p); n > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: n}
+			}
+		}
+		out = append(out, loc)
+	}
+	return out
+}
+
+func fingerprint(purl, id string) string {
+	sum := sha256.Sum256([]byte(purl + "\x00" + id))
+	return hex.EncodeToString(sum[:16])
+}
+
+// FindLine returns the 1-based line of the first line in a manifest that
+// names the package (and its version, when a line has both), or 0. Used to
+// place SARIF results; it is a text search, not a parse.
+func FindLine(data []byte, name, version string) int {
+	if name == "" {
+		return 0
+	}
+	quoted := []string{`"` + name + `"`, `'` + name + `'`, name + " ", name + "=", name + "@", name + ":"}
+	best, bestWithVersion := 0, 0
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !bytes.Contains(line, []byte(name)) {
+			continue
+		}
+		hit := false
+		for _, q := range quoted {
+			if bytes.Contains(line, []byte(q)) || bytes.HasSuffix(bytes.TrimSpace(line), []byte(name)) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		if best == 0 {
+			best = i + 1
+		}
+		if version != "" && bytes.Contains(line, []byte(version)) {
+			bestWithVersion = i + 1
+			break
+		}
+	}
+	if bestWithVersion > 0 {
+		return bestWithVersion
+	}
+	return best
+}

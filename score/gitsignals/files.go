@@ -1,0 +1,59 @@
+package gitsignals
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+)
+
+// MaxTrackedFiles bounds the file list of one repository.
+const MaxTrackedFiles = 2_000_000
+
+// TrackedFiles lists the regular files git tracks in dir's repository
+// (slash-separated, relative to the top level, sorted), leaving out
+// symbolic links and submodules. It also returns the top-level directory.
+func TrackedFiles(ctx context.Context, dir, gitExe string) (root string, files []string, err error) {
+	g, err := newGit(dir, gitExe)
+	if err != nil {
+		return "", nil, err
+	}
+	// -s prints "mode object stage\tpath"; -z keeps paths verbatim.
+	out, err := g.output(ctx, "ls-files", "-s", "-z")
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		if len(rec) == 0 {
+			continue
+		}
+		meta, path, ok := bytes.Cut(rec, []byte{'\t'})
+		if !ok {
+			return "", nil, fmt.Errorf("%s: git ls-files: unexpected record %q", dir, truncate(rec))
+		}
+		if !bytes.HasPrefix(meta, []byte("100644 ")) && !bytes.HasPrefix(meta, []byte("100755 ")) {
+			continue // 120000 symlink, 160000 submodule
+		}
+		if len(files) == MaxTrackedFiles {
+			return "", nil, fmt.Errorf("%s: more than %d tracked files", dir, MaxTrackedFiles)
+		}
+		files = append(files, string(path))
+	}
+	slices.Sort(files)
+	files = slices.Compact(files) // unmerged paths appear once per stage
+	return g.root, files, nil
+}
+
+// RemoteURL returns the URL of the named remote, or an error when it has
+// none.
+func RemoteURL(ctx context.Context, dir, gitExe, remote string) (string, error) {
+	g, err := newGit(dir, gitExe)
+	if err != nil {
+		return "", err
+	}
+	out, err := g.output(ctx, "config", "--get", "remote."+remote+".url")
+	if err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSpace(out)), nil
+}

@@ -1,0 +1,437 @@
+// Package gitsignals reads a local git checkout's history through the git
+// command and derives the criticality signals that history alone can give
+// (the "legacy" signal set of ossf/criticality_score v2,
+// https://github.com/ossf/criticality_score/tree/main/internal/collector/github):
+//
+//   - legacy.created_since: months (30-day units, truncated, as v2's
+//     legacy.TimeDelta) since the earliest commit's committer date;
+//   - legacy.updated_since: months since the latest commit's committer date;
+//   - legacy.contributor_count: distinct human authors after .mailmap (git's
+//     %aN/%aE), keyed by e-mail; bots are counted separately;
+//   - legacy.org_count: a PROXY — distinct non-webmail e-mail domains among
+//     the top 15 human authors by commits. criticality_score reads the
+//     "company" field of GitHub profiles, which history does not hold;
+//   - legacy.commit_frequency: commits in the 365 days before the as-of
+//     date divided by 52, rounded to 2 decimals (v2's rule);
+//   - legacy.recent_release_count: tags dated in the last 365 days; when
+//     there are none, v2's estimate tags×365/days-since-creation (integer
+//     division) is used and said so.
+//
+// Everything is computed as of a date (default now): commits and tags dated
+// after it are ignored. One `git log` pass with a compact format is streamed;
+// memory grows with the number of distinct authors, not commits.
+//
+// Forge-only signals (issues, comments, mentions, dependents) are not here:
+// they come from a signals file or, later, an online collector.
+package gitsignals
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors callers branch on.
+var (
+	ErrNoGit         = errors.New("git command not found in PATH (hallmark reads history through git)")
+	ErrNotRepository = errors.New("not a git repository")
+	ErrNoCommits     = errors.New("the repository has no commits")
+)
+
+// Month is criticality_score's unit for created_since and updated_since.
+const Month = 30 * 24 * time.Hour
+
+// Lookback windows, as criticality_score and Scorecard define them.
+const (
+	Year        = 365 * 24 * time.Hour
+	NinetyDays  = 90 * 24 * time.Hour
+	TopForOrgs  = 15 // criticality_score's TOP_CONTRIBUTOR_COUNT
+	maxLineSize = 64 << 10
+)
+
+// Options control a read.
+type Options struct {
+	// AsOf is the date the signals are computed for; zero means now.
+	AsOf time.Time
+	// Git is the git executable; empty means "git" from PATH.
+	Git string
+}
+
+// Author is one contributor after .mailmap.
+type Author struct {
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Commits int    `json:"commits"`
+	Bot     bool   `json:"bot,omitempty"`
+}
+
+// Tag is one tag with the date that counts for releases.
+type Tag struct {
+	Name string    `json:"name"`
+	Date time.Time `json:"date"`
+	// Annotated tags have their own object; lightweight tags are dated by
+	// the commit they point at.
+	Annotated bool `json:"annotated,omitempty"`
+	// Signature is "pgp", "ssh" or "x509" when the tag object carries one.
+	// The signature is detected, not verified.
+	Signature string `json:"signature,omitempty"`
+}
+
+// History is what one read of a repository found.
+type History struct {
+	// Root is the repository's top-level directory.
+	Root    string    `json:"root"`
+	Head    string    `json:"head"`
+	AsOf    time.Time `json:"as_of"`
+	Shallow bool      `json:"shallow,omitempty"`
+	// Commits counts commits reachable from HEAD dated up to AsOf.
+	Commits int `json:"commits"`
+	// Skipped counts commits dated after AsOf.
+	Skipped int       `json:"skipped_after_as_of,omitempty"`
+	First   time.Time `json:"first_commit"`
+	Last    time.Time `json:"last_commit"`
+	// CommitsLastYear and CommitsLast90Days count by committer date.
+	CommitsLastYear   int `json:"commits_last_year"`
+	CommitsLast90Days int `json:"commits_last_90_days"`
+	// Authors are the human authors, most commits first; Bots likewise.
+	Authors []Author `json:"authors"`
+	Bots    []Author `json:"bots,omitempty"`
+	// Tags dated up to AsOf, newest first.
+	Tags []Tag `json:"tags,omitempty"`
+}
+
+// Read runs git in dir and returns its history as of opts.AsOf.
+func Read(ctx context.Context, dir string, opts Options) (*History, error) {
+	g, err := newGit(dir, opts.Git)
+	if err != nil {
+		return nil, err
+	}
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	h := &History{Root: g.root, AsOf: asOf.UTC()}
+	head, err := g.output(ctx, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	if err != nil || len(bytes.TrimSpace(head)) == 0 {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoCommits)
+	}
+	h.Head = string(bytes.TrimSpace(head))
+	if out, err := g.output(ctx, "rev-parse", "--is-shallow-repository"); err == nil {
+		h.Shallow = strings.TrimSpace(string(out)) == "true"
+	}
+	if err := h.readLog(ctx, g); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err := h.readTags(ctx, g); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return h, nil
+}
+
+// git runs git commands in one repository.
+type git struct {
+	exe, root string
+}
+
+func newGit(dir, exe string) (*git, error) {
+	if exe == "" {
+		exe = "git"
+	}
+	path, err := exec.LookPath(exe)
+	if err != nil {
+		return nil, ErrNoGit
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s: %w (it is a file; give the checkout's directory)", dir, ErrNotRepository)
+	}
+	g := &git{exe: path, root: dir}
+	out, err := g.output(context.Background(), "rev-parse", "--show-toplevel")
+	if err != nil {
+		var ge *gitError
+		if errors.As(err, &ge) && strings.Contains(ge.stderr, "not a git repository") {
+			return nil, fmt.Errorf("%s: %w (git rev-parse: %s)", dir, ErrNotRepository, ge.stderr)
+		}
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	top := strings.TrimSpace(string(out))
+	if top == "" {
+		// A bare repository has no work tree; its history still reads.
+		return g, nil
+	}
+	g.root = filepath.FromSlash(top)
+	return g, nil
+}
+
+// gitError carries git's own message.
+type gitError struct {
+	args   []string
+	stderr string
+	err    error
+}
+
+func (e *gitError) Error() string {
+	if e.stderr != "" {
+		return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), e.stderr)
+	}
+	return fmt.Sprintf("git %s: %v", strings.Join(e.args, " "), e.err)
+}
+
+func (e *gitError) Unwrap() error { return e.err }
+
+func (g *git) command(ctx context.Context, args ...string) *exec.Cmd {
+	// -c settings keep the user's configuration from changing the output
+	// (signatures shown in log, pagers, colours); LC_ALL=C keeps messages
+	// stable for the errors we match.
+	full := append([]string{"-C", g.root, "-c", "log.showSignature=false", "-c", "color.ui=never", "-c", "core.quotePath=false"}, args...)
+	cmd := exec.CommandContext(ctx, g.exe, full...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_OPTIONAL_LOCKS=0")
+	return cmd
+}
+
+func (g *git) output(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := g.command(ctx, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	out, err := cmd.Output()
+	if err != nil {
+		return out, &gitError{args: args, stderr: strings.TrimSpace(stderr.String()), err: err}
+	}
+	return out, nil
+}
+
+// stream runs git and hands stdout to read as it arrives.
+func (g *git) stream(ctx context.Context, read func(io.Reader) error, args ...string) error {
+	cmd := g.command(ctx, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return &gitError{args: args, err: err}
+	}
+	rerr := read(out)
+	if rerr != nil {
+		// Stop git before waiting, or a full pipe would block it forever.
+		_ = cmd.Process.Kill()
+		_, _ = io.Copy(io.Discard, out)
+	}
+	werr := cmd.Wait()
+	if rerr != nil {
+		return rerr
+	}
+	if werr != nil {
+		return &gitError{args: args, stderr: strings.TrimSpace(stderr.String()), err: werr}
+	}
+	return nil
+}
+
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// logFormat is one line per commit: committer time, author time, author
+// name and e-mail after .mailmap, NUL-separated.
+const logFormat = "--format=%ct%x00%at%x00%aN%x00%aE"
+
+func (h *History) readLog(ctx context.Context, g *git) error {
+	asOf := h.AsOf.Unix()
+	yearAgo := h.AsOf.Add(-Year).Unix()
+	days90 := h.AsOf.Add(-NinetyDays).Unix()
+	type key struct{ email, name string }
+	authors := make(map[key]*Author)
+	var first, last int64 = math.MaxInt64, math.MinInt64
+	lineNo := 0
+	err := g.stream(ctx, func(r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64<<10), maxLineSize)
+		for sc.Scan() {
+			lineNo++
+			line := sc.Bytes()
+			if lineNo&0x3fff == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			ct, rest, ok1 := cutNum(line)
+			_, rest, ok2 := cutNum(rest)
+			name, email, ok3 := bytes.Cut(rest, []byte{0})
+			if !ok1 || !ok2 || !ok3 {
+				return fmt.Errorf("git log: commit %d: unexpected line %q", lineNo, truncate(line))
+			}
+			if ct > asOf {
+				h.Skipped++
+				continue
+			}
+			h.Commits++
+			first, last = min(first, ct), max(last, ct)
+			if ct > yearAgo {
+				h.CommitsLastYear++
+			}
+			if ct > days90 {
+				h.CommitsLast90Days++
+			}
+			k := key{email: strings.ToLower(string(email))}
+			if k.email == "" {
+				k.name = string(name)
+			}
+			a := authors[k]
+			if a == nil {
+				a = &Author{Name: string(name), Email: string(email)}
+				a.Bot = IsBot(a.Name, a.Email)
+				authors[k] = a
+			}
+			a.Commits++
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return fmt.Errorf("git log: commit %d: line longer than %d bytes", lineNo+1, maxLineSize)
+			}
+			return err
+		}
+		return nil
+	}, "log", "--no-color", "--no-show-signature", logFormat, "HEAD")
+	if err != nil {
+		return err
+	}
+	if h.Commits > 0 {
+		h.First, h.Last = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	}
+	for _, a := range authors {
+		if a.Bot {
+			h.Bots = append(h.Bots, *a)
+		} else {
+			h.Authors = append(h.Authors, *a)
+		}
+	}
+	byCommits := func(a, b Author) int {
+		return cmp.Or(cmp.Compare(b.Commits, a.Commits), strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email)), strings.Compare(a.Name, b.Name))
+	}
+	slices.SortFunc(h.Authors, byCommits)
+	slices.SortFunc(h.Bots, byCommits)
+	return nil
+}
+
+// cutNum parses a decimal integer up to the next NUL.
+func cutNum(b []byte) (int64, []byte, bool) {
+	i := bytes.IndexByte(b, 0)
+	if i <= 0 {
+		return 0, nil, false
+	}
+	n, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	if err != nil {
+		return 0, nil, false
+	}
+	return n, b[i+1:], true
+}
+
+func truncate(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}
+
+// tagFormat: name, object type, tagger date, the commit's committer date
+// (direct for lightweight tags, peeled for annotated ones) and the tag's
+// signature block, records separated by RS (0x1e).
+const tagFormat = "--format=%(refname:strip=2)%00%(objecttype)%00%(taggerdate:unix)%00%(committerdate:unix)%00%(*committerdate:unix)%00%(contents:signature)%1e"
+
+func (h *History) readTags(ctx context.Context, g *git) error {
+	out, err := g.output(ctx, "for-each-ref", tagFormat, "refs/tags")
+	if err != nil {
+		return err
+	}
+	asOf := h.AsOf
+	for _, rec := range bytes.Split(out, []byte{0x1e}) {
+		rec = bytes.TrimLeft(rec, "\n")
+		if len(rec) == 0 {
+			continue
+		}
+		f := bytes.SplitN(rec, []byte{0}, 6)
+		if len(f) != 6 {
+			return fmt.Errorf("git for-each-ref: unexpected record %q", truncate(rec))
+		}
+		t := Tag{Name: string(f[0]), Annotated: string(f[1]) == "tag"}
+		var sec int64
+		switch {
+		case t.Annotated && len(f[2]) > 0:
+			sec, _ = strconv.ParseInt(string(f[2]), 10, 64)
+		case len(f[3]) > 0:
+			sec, _ = strconv.ParseInt(string(f[3]), 10, 64)
+		case len(f[4]) > 0:
+			sec, _ = strconv.ParseInt(string(f[4]), 10, 64)
+		default:
+			continue // a tag of a tree or blob: not a release
+		}
+		t.Date = time.Unix(sec, 0).UTC()
+		if t.Date.After(asOf) {
+			continue
+		}
+		t.Signature = signatureKind(f[5])
+		h.Tags = append(h.Tags, t)
+	}
+	slices.SortFunc(h.Tags, func(a, b Tag) int {
+		return cmp.Or(b.Date.Compare(a.Date), strings.Compare(a.Name, b.Name))
+	})
+	return nil
+}
+
+func signatureKind(sig []byte) string {
+	switch {
+	case bytes.Contains(sig, []byte("-----BEGIN PGP SIGNATURE-----")):
+		return "pgp"
+	case bytes.Contains(sig, []byte("-----BEGIN SSH SIGNATURE-----")):
+		return "ssh"
+	case bytes.Contains(sig, []byte("-----BEGIN SIGNED MESSAGE-----")):
+		return "x509"
+	}
+	return ""
+}
+
+// botAddresses are bot e-mail addresses without a "[bot]" marker.
+var botAddresses = map[string]bool{
+	"bot@renovateapp.com":                  true,
+	"action@github.com":                    true,
+	"actions@github.com":                   true,
+	"github-actions@github.com":            true,
+	"support@dependabot.com":               true,
+	"noreply@dependabot.com":               true,
+	"greenkeeper@users.noreply.github.com": true,
+}
+
+// IsBot reports whether an author is an automation account: a GitHub App
+// ("name[bot]", "id+name[bot]@users.noreply.github.com") or one of the known
+// bot addresses.
+func IsBot(name, email string) bool {
+	e := strings.ToLower(email)
+	local, _, _ := strings.Cut(e, "@")
+	return strings.HasSuffix(strings.ToLower(name), "[bot]") ||
+		strings.HasSuffix(local, "[bot]") ||
+		botAddresses[e]
+}

@@ -1,0 +1,373 @@
+package vulndb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Where `hallmark db update` downloads from by default.
+const (
+	DefaultSource = "https://osv-vulnerabilities.storage.googleapis.com"
+	DefaultKEVURL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+)
+
+// An incremental update fetches changed records one by one; past this many
+// it is cheaper to fetch the whole export again.
+const maxIncremental = 200
+
+// maxCSVSize bounds modified_id.csv (npm's is about 20 MB).
+const maxCSVSize = 256 << 20
+
+// UpdateOptions configures Update.
+type UpdateOptions struct {
+	// Source is a URL or a local directory laid out like OSV's bucket:
+	// <Source>/<ECOSYSTEM>/all.zip, modified_id.csv and <ID>.json.
+	Source string
+	// KEV is the KEV catalogue's URL or file; empty skips it.
+	KEV string
+	// Ecosystems to update. Empty means those already in the database, or,
+	// for a new database, every ecosystem the source lists
+	// (ecosystems.txt, or the subdirectories of a local source).
+	Ecosystems []string
+	// Full ignores modified_id.csv and fetches every export whole.
+	Full     bool
+	Client   *http.Client
+	Progress io.Writer
+}
+
+// UpdateStats says what an update did, per ecosystem.
+type UpdateStats struct {
+	Ecosystems []EcosystemUpdate `json:"ecosystems"`
+	KEV        int               `json:"kev,omitempty"`
+	Invalid    []Invalid         `json:"-"`
+}
+
+// EcosystemUpdate is what happened to one ecosystem.
+type EcosystemUpdate struct {
+	Ecosystem string `json:"ecosystem"`
+	// Mode is "full" (all.zip), "incremental" (changed records) or
+	// "current" (nothing changed).
+	Mode    string `json:"mode"`
+	Records int    `json:"records"`
+	Removed int    `json:"removed,omitempty"`
+}
+
+// Update brings the database in dir up to date from opts.Source, as one
+// atomic change: a failed or interrupted update leaves the database as it
+// was.
+func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, error) {
+	if opts.Source == "" {
+		opts.Source = DefaultSource
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Minute}
+	}
+	f := &fetcher{source: strings.TrimSuffix(opts.Source, "/"), client: opts.Client, tmpDir: dir}
+	f.local = !strings.HasPrefix(f.source, "http://") && !strings.HasPrefix(f.source, "https://")
+
+	var old *Store
+	if s, err := Open(dir); err == nil {
+		old = s
+		defer old.Close()
+	} else if !errors.Is(err, ErrNoDatabase) {
+		return nil, err
+	}
+	ecos := opts.Ecosystems
+	if len(ecos) == 0 && old != nil {
+		st, err := old.Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range st.Ecosystems {
+			if e.Source != "" {
+				ecos = append(ecos, e.Ecosystem)
+			}
+		}
+	}
+	if len(ecos) == 0 {
+		var err error
+		if ecos, err = f.ecosystems(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	b, err := Begin(ctx, dir, false)
+	if err != nil {
+		return nil, err
+	}
+	stats := &UpdateStats{}
+	for _, eco := range ecos {
+		u, err := f.updateEcosystem(ctx, b, old, eco, opts, stats)
+		if err != nil {
+			b.Abort()
+			return nil, fmt.Errorf("%s: %w", eco, err)
+		}
+		stats.Ecosystems = append(stats.Ecosystems, *u)
+	}
+	if opts.KEV != "" {
+		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
+		data, err := f.get(ctx, opts.KEV, MaxKEVSize)
+		if err != nil {
+			b.Abort()
+			return nil, fmt.Errorf("KEV: %w", err)
+		}
+		c, err := ParseKEV(data)
+		if err != nil {
+			b.Abort()
+			return nil, fmt.Errorf("%s: %w", opts.KEV, err)
+		}
+		if err := b.PutKEV(ctx, c, opts.KEV); err != nil {
+			b.Abort()
+			return nil, err
+		}
+		stats.KEV = len(c.Vulnerabilities)
+		progress(opts.Progress, "KEV: catalogue %s, %d CVEs\n", c.CatalogVersion, stats.KEV)
+	}
+	if err := b.Commit(ctx); err != nil {
+		return nil, err
+	}
+	sortInvalid(stats.Invalid)
+	return stats, nil
+}
+
+func (f *fetcher) updateEcosystem(ctx context.Context, b *Builder, old *Store, eco string, opts UpdateOptions, stats *UpdateStats) (*EcosystemUpdate, error) {
+	u := &EcosystemUpdate{Ecosystem: eco}
+	is := &ImportStats{Ecosystems: map[string]int{}}
+	collect := func() { stats.Invalid = append(stats.Invalid, is.Invalid...) }
+	if old != nil && !opts.Full {
+		stored, err := old.storedModified(ctx, eco)
+		if err != nil {
+			return nil, err
+		}
+		if len(stored) > 0 {
+			changed, err := f.changed(ctx, eco, stored)
+			switch {
+			case err != nil:
+				progress(opts.Progress, "%s: no usable modified_id.csv (%v); fetching the whole export\n", eco, err)
+			case len(changed) == 0:
+				progress(opts.Progress, "%s: up to date (%d records)\n", eco, len(stored))
+				u.Mode = "current"
+				return u, b.SetSource(ctx, eco, f.source)
+			case len(changed) <= maxIncremental:
+				progress(opts.Progress, "%s: fetching %d changed records\n", eco, len(changed))
+				err := b.load(ctx, is, nil, func(emit entryFunc, bad func(Invalid)) error {
+					for _, id := range changed {
+						data, err := f.get(ctx, f.path(eco, id+".json"), MaxRecordSize)
+						if err != nil {
+							return fmt.Errorf("%s: %w", id, err)
+						}
+						if err := emit(f.path(eco, id+".json"), data); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				collect()
+				u.Mode, u.Records = "incremental", is.Records
+				progress(opts.Progress, "%s: %d records updated\n", eco, is.Records)
+				return u, b.SetSource(ctx, eco, f.source)
+			}
+		}
+	}
+	zipPath, cleanup, err := f.fetchZip(ctx, eco, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	keep := map[string]bool{}
+	if err := b.load(ctx, is, keep, func(emit entryFunc, bad func(Invalid)) error {
+		return readZip(ctx, zipPath, emit, bad)
+	}); err != nil {
+		return nil, err
+	}
+	collect()
+	removed, err := b.DropMissing(ctx, eco, keep)
+	if err != nil {
+		return nil, err
+	}
+	u.Mode, u.Records, u.Removed = "full", is.Records, removed
+	progress(opts.Progress, "%s: %d records (%d invalid skipped)\n", eco, is.Records, len(is.Invalid))
+	return u, b.SetSource(ctx, eco, f.source)
+}
+
+type fetcher struct {
+	source string
+	local  bool
+	client *http.Client
+	tmpDir string
+}
+
+// path joins the source and an ecosystem's file: a URL with escaped
+// segments ("Rocky Linux" → "Rocky%20Linux"), or a file path.
+func (f *fetcher) path(eco, file string) string {
+	if f.local {
+		return filepath.Join(f.source, eco, file)
+	}
+	return f.source + "/" + url.PathEscape(eco) + "/" + url.PathEscape(file)
+}
+
+// ecosystems lists what the source offers.
+func (f *fetcher) ecosystems(ctx context.Context) ([]string, error) {
+	if f.local {
+		entries, err := os.ReadDir(f.source)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, e := range entries {
+			if _, err := os.Stat(filepath.Join(f.source, e.Name(), "all.zip")); err == nil {
+				out = append(out, e.Name())
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%s has no <ECOSYSTEM>/all.zip", f.source)
+		}
+		return out, nil
+	}
+	data, err := f.get(ctx, f.source+"/ecosystems.txt", 1<<20)
+	if err != nil {
+		return nil, fmt.Errorf("listing ecosystems (name them with --ecosystem): %w", err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// changed reads modified_id.csv ("<RFC 3339 time>,<ID>" per line, newest
+// first) and returns the IDs that are new or newer than the stored copy.
+func (f *fetcher) changed(ctx context.Context, eco string, stored map[string]string) ([]string, error) {
+	data, err := f.get(ctx, f.path(eco, "modified_id.csv"), maxCSVSize)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		ts, id, ok := strings.Cut(line, ",")
+		if !ok {
+			return nil, fmt.Errorf("modified_id.csv:%d: want \"<time>,<id>\"", n)
+		}
+		id = id[strings.LastIndexByte(id, '/')+1:] // the all-ecosystem list has "ECO/ID"
+		mod, err := time.Parse(time.RFC3339, ts)
+		if err != nil {
+			return nil, fmt.Errorf("modified_id.csv:%d: %v", n, err)
+		}
+		if strings.ContainsAny(id, "/\\") || id == "" || id == "." || id == ".." {
+			return nil, fmt.Errorf("modified_id.csv:%d: bad ID %q", n, truncate(id, 40))
+		}
+		have, ok := stored[id]
+		if ok {
+			if t, err := time.Parse(time.RFC3339, have); err == nil && !mod.UTC().Truncate(time.Second).After(t) {
+				continue
+			}
+		}
+		out = append(out, id)
+		if len(out) > maxIncremental {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// fetchZip returns a local path to the ecosystem's all.zip, downloading it
+// into a temporary file for URL sources.
+func (f *fetcher) fetchZip(ctx context.Context, eco string, prog io.Writer) (string, func(), error) {
+	p := f.path(eco, "all.zip")
+	if f.local {
+		progress(prog, "%s: reading %s\n", eco, p)
+		return p, func() {}, nil
+	}
+	progress(prog, "%s: downloading %s\n", eco, p)
+	resp, err := f.do(ctx, p)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > MaxArchiveSize {
+		return "", nil, fmt.Errorf("%s: %w: %d bytes, over the %d-byte limit", p, ErrArchive, resp.ContentLength, int64(MaxArchiveSize))
+	}
+	tmp, err := os.CreateTemp(f.tmpDir, ".download-*.zip")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	n, err := io.Copy(tmp, io.LimitReader(resp.Body, MaxArchiveSize+1))
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if n > MaxArchiveSize {
+		cleanup()
+		return "", nil, fmt.Errorf("%s: %w: over the %d-byte limit", p, ErrArchive, int64(MaxArchiveSize))
+	}
+	if err := tmp.Close(); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	progress(prog, "%s: %.1f MiB downloaded\n", eco, float64(n)/(1<<20))
+	return tmp.Name(), cleanup, nil
+}
+
+func (f *fetcher) do(ctx context.Context, u string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "hallmark")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return resp, nil
+}
+
+// get reads a whole URL or file, up to limit bytes.
+func (f *fetcher) get(ctx context.Context, u string, limit int64) ([]byte, error) {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return readFileLimit(strings.TrimPrefix(u, "file://"), limit)
+	}
+	resp, err := f.do(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("GET %s: over the %d-byte limit", u, limit)
+	}
+	return data, nil
+}
