@@ -1,6 +1,6 @@
 // Command sbom compares `hallmark sbom` with syft on the same real inputs in
-// one run: wall time, peak RSS, the ratio, package counts and the packages
-// one tool found and the other did not.
+// one run: wall time, CPU time, peak RSS, the ratio, package counts and the
+// packages one tool found and the other did not.
 //
 // Inputs are made at benchmark time from the registries (DESIGN.md §6):
 // an npm project resolved with `npm install --package-lock-only`, a Go
@@ -8,10 +8,16 @@
 // this machine's dpkg database, and the Go module cache those downloads
 // filled (a big mixed tree). Run it with `go run ./bench/sbom` from the
 // repository root; syft is installed by .ci/peers.sh.
+//
+// The table goes to stdout; -json names a file for the same figures in
+// machine-readable form, and the package-set differences of each input are
+// written beside it as <input>.only-{hallmark,syft}.txt.
 package main
 
 import (
+	"bytes"
 	"cmp"
+	"debug/buildinfo"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,30 +25,72 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/package-url/packageurl-go"
 
 	"github.com/hallmark-dev/hallmark/bench/internal/measure"
 )
 
 var (
-	workDir = flag.String("dir", "bench/out/sbom", "where inputs and outputs go")
-	runs    = flag.Int("runs", 3, "runs per tool per input; the fastest counts")
-	only    = flag.String("only", "", "comma-separated input names to run (npm,gomod,gobinary,dpkg,modcache)")
+	workDir  = flag.String("dir", "bench/out/sbom", "where inputs and outputs go")
+	cacheDir = flag.String("cache", "", "where the Go module cache input goes (default: the user cache directory's hallmark-bench/modcache)")
+	runs     = flag.Int("runs", 3, "runs per tool per input; the fastest counts")
+	long     = flag.Duration("long", time.Minute, "a tool whose first run on an input takes longer than this is not run again")
+	only     = flag.String("only", "", "comma-separated input names to run (npm,gomod,gobinary,dpkg,modcache)")
+	jsonOut  = flag.String("json", "", "write the results as JSON to this file (default: <dir>/results.json)")
 )
 
 // goModule is the real module whose go.mod/go.sum and dependency downloads
 // serve as inputs: syft itself, with several hundred dependencies.
 const goModule = "github.com/anchore/syft@v1.57.0"
 
-// npmPackages resolve to about 2,300 packages.
+// npmPackages resolve to about 2,300 lockfile entries (about 2,000
+// distinct packages).
 var npmPackages = []string{"webpack@5", "jest@29", "eslint@8", "@angular/cli@17", "typescript@5", "next@14", "react@18", "react-dom@18", "express@4", "@babel/core@7", "react-scripts@5", "gatsby@5", "@nestjs/cli@10"}
 
 type input struct {
 	name   string
-	path   string // what hallmark gets
-	syft   string // what syft gets
+	path   string // what both tools get
 	needIn func() error
+}
+
+// toolResult is one tool's figures on one input.
+type toolResult struct {
+	Command  []string `json:"command"`
+	Runs     int      `json:"runs"`
+	WallMS   float64  `json:"wall_ms"`
+	CPUMS    float64  `json:"cpu_ms"`
+	MaxRSS   int64    `json:"max_rss_bytes"`
+	Packages int      `json:"packages"`
+}
+
+// inputResult is the comparison on one input.
+type inputResult struct {
+	Name       string     `json:"name"`
+	Path       string     `json:"path"`
+	Hallmark   toolResult `json:"hallmark"`
+	Syft       toolResult `json:"syft"`
+	WallRatio  float64    `json:"wall_ratio"` // syft / hallmark
+	CPURatio   float64    `json:"cpu_ratio"`
+	Common     int        `json:"common"`
+	OnlyH      []string   `json:"only_hallmark"`
+	OnlyS      []string   `json:"only_syft"`
+	LoadBefore string     `json:"loadavg_before"`
+	LoadAfter  string     `json:"loadavg_after"`
+}
+
+type results struct {
+	Date        string        `json:"date"`
+	GOOS        string        `json:"goos"`
+	GOARCH      string        `json:"goarch"`
+	CPUs        int           `json:"cpus"`
+	GoVersion   string        `json:"go_version"`
+	SyftVersion string        `json:"syft_version"`
+	Inputs      []inputResult `json:"inputs"`
 }
 
 func main() {
@@ -51,6 +99,17 @@ func main() {
 	dir, err := filepath.Abs(*workDir)
 	check(err)
 	check(os.MkdirAll(dir, 0o755))
+	// The module cache holds thousands of Go files and module roots without
+	// a go.mod; inside the repository `go test ./...` and `go vet ./...`
+	// would try to build them, so it lives in the user cache by default.
+	cache := *cacheDir
+	if cache == "" {
+		uc, err := os.UserCacheDir()
+		check(err)
+		cache = filepath.Join(uc, "hallmark-bench", "modcache")
+	}
+	cache, err = filepath.Abs(cache)
+	check(err)
 	peers := cmp.Or(os.Getenv("HALLMARK_PEERS"), filepath.Join(os.Getenv("HOME"), ".cache/hallmark-peers"))
 	syft := filepath.Join(peers, "syft")
 	if _, err := os.Stat(syft); err != nil {
@@ -59,14 +118,23 @@ func main() {
 	hallmark := filepath.Join(dir, "hallmark")
 	run("go", "build", "-o", hallmark, "./cmd/hallmark")
 
+	res := results{
+		Date:        time.Now().UTC().Format(time.RFC3339),
+		GOOS:        runtime.GOOS,
+		GOARCH:      runtime.GOARCH,
+		CPUs:        runtime.NumCPU(),
+		GoVersion:   runtime.Version(),
+		SyftVersion: syftVersion(syft),
+	}
 	inputs := []input{
 		{name: "npm", path: filepath.Join(dir, "npm/package-lock.json"), needIn: func() error { return makeNPM(filepath.Join(dir, "npm")) }},
 		{name: "gomod", path: filepath.Join(dir, "gomod"), needIn: func() error { return makeGoMod(filepath.Join(dir, "gomod")) }},
 		{name: "gobinary", path: syft},
 		{name: "dpkg", path: filepath.Join(dir, "dpkg"), needIn: func() error { return makeDpkg(filepath.Join(dir, "dpkg")) }},
-		{name: "modcache", path: filepath.Join(dir, "modcache"), needIn: func() error { return makeModCache(dir) }},
+		{name: "modcache", path: cache, needIn: func() error { return makeModCache(filepath.Join(dir, "gomod"), cache) }},
 	}
-	fmt.Printf("%-9s %10s %10s %7s %9s %9s %6s %6s %6s %6s\n", "input", "hallmark", "syft", "ratio", "h RSS", "syft RSS", "h pkgs", "s pkgs", "only h", "only s")
+	fmt.Printf("%-9s %10s %10s %6s %10s %10s %6s %8s %8s %6s %6s %6s %6s\n", "input",
+		"h wall", "s wall", "ratio", "h cpu", "s cpu", "ratio", "h RSS", "s RSS", "h pkgs", "s pkgs", "only h", "only s")
 	for _, in := range inputs {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), in.name) {
 			continue
@@ -74,29 +142,76 @@ func main() {
 		if in.needIn != nil {
 			check(in.needIn())
 		}
+		// syft documents "dir:" for a directory and "file:" for any single
+		// file (`syft scan --help`).
 		scheme := "dir:"
 		if st, err := os.Stat(in.path); err == nil && !st.IsDir() {
 			scheme = "file:"
 		}
 		hOut := filepath.Join(dir, in.name+".hallmark.cdx.json")
 		sOut := filepath.Join(dir, in.name+".syft.cdx.json")
-		h, err := measure.Best(*runs, []string{"SOURCE_DATE_EPOCH=0"}, "", hallmark, "sbom", "-q", in.path, "--output", hOut)
-		check(err)
-		s, err := measure.Best(*runs, []string{"SYFT_CHECK_FOR_APP_UPDATE=false"}, "", syft, scheme+in.path, "-q", "-o", "cyclonedx-json="+sOut)
-		check(err)
+		r := inputResult{Name: in.name, Path: in.path, LoadBefore: loadavg()}
+		hArgs := []string{hallmark, "sbom", "-q", in.path, "--output", hOut}
+		h, hn := best(hArgs, []string{"SOURCE_DATE_EPOCH=0"})
+		sArgs := []string{syft, "scan", scheme + in.path, "-q", "-o", "cyclonedx-json=" + sOut}
+		s, sn := best(sArgs, []string{"SYFT_CHECK_FOR_APP_UPDATE=false"})
+		r.LoadAfter = loadavg()
 		hp, sp := purls(hOut), purls(sOut)
-		onlyH, onlyS := diff(hp, sp), diff(sp, hp)
-		fmt.Printf("%-9s %10s %10s %6.1fx %9s %9s %6d %6d %6d %6d\n", in.name, measure.Ms(h.Wall), measure.Ms(s.Wall),
-			float64(s.Wall)/float64(h.Wall), measure.MiB(h.MaxRSS), measure.MiB(s.MaxRSS), len(hp), len(sp), len(onlyH), len(onlyS))
-		writeLines(filepath.Join(dir, in.name+".only-hallmark.txt"), onlyH)
-		writeLines(filepath.Join(dir, in.name+".only-syft.txt"), onlyS)
+		r.OnlyH, r.OnlyS = diff(hp, sp), diff(sp, hp)
+		r.Common = len(hp) - len(r.OnlyH)
+		r.Hallmark = tool(hArgs, hn, h, len(hp))
+		r.Syft = tool(sArgs, sn, s, len(sp))
+		r.WallRatio = float64(s.Wall) / float64(h.Wall)
+		r.CPURatio = float64(s.CPU) / float64(max(h.CPU, time.Millisecond))
+		fmt.Printf("%-9s %10s %10s %5.1fx %10s %10s %5.1fx %8s %8s %6d %6d %6d %6d\n", in.name,
+			measure.Ms(h.Wall), measure.Ms(s.Wall), r.WallRatio, measure.Ms(h.CPU), measure.Ms(s.CPU), r.CPURatio,
+			measure.MiB(h.MaxRSS), measure.MiB(s.MaxRSS), len(hp), len(sp), len(r.OnlyH), len(r.OnlyS))
+		writeLines(filepath.Join(dir, in.name+".only-hallmark.txt"), r.OnlyH)
+		writeLines(filepath.Join(dir, in.name+".only-syft.txt"), r.OnlyS)
+		res.Inputs = append(res.Inputs, r)
 	}
-	fmt.Printf("\nPackage-set differences are listed in %s/*.only-{hallmark,syft}.txt\n", dir)
+	out := cmp.Or(*jsonOut, filepath.Join(dir, "results.json"))
+	data, err := json.MarshalIndent(res, "", "  ")
+	check(err)
+	check(os.WriteFile(out, append(data, '\n'), 0o644))
+	fmt.Printf("\nCPU is user+sys of the tool and the processes it waited for (syft runs `go list` per go.mod).\n")
+	fmt.Printf("Package-set differences are listed in %s/*.only-{hallmark,syft}.txt; results in %s\n", dir, out)
+}
+
+// best runs argv up to -runs times and keeps the fastest; a first run
+// longer than -long is not repeated, so a slow peer on a big tree does not
+// hold the machine for many minutes.
+func best(argv, env []string) (measure.Result, int) {
+	first, err := measure.Run(env, "", argv...)
+	check(err)
+	if *runs <= 1 || first.Wall > *long {
+		return first, 1
+	}
+	rest, err := measure.Best(*runs-1, env, "", argv...)
+	check(err)
+	if first.Wall < rest.Wall {
+		first.MaxRSS = max(first.MaxRSS, rest.MaxRSS)
+		first.CPU = min(first.CPU, rest.CPU)
+		return first, *runs
+	}
+	rest.MaxRSS = max(first.MaxRSS, rest.MaxRSS)
+	rest.CPU = min(first.CPU, rest.CPU)
+	return rest, *runs
+}
+
+func tool(argv []string, n int, r measure.Result, pkgs int) toolResult {
+	return toolResult{
+		Command:  argv,
+		Runs:     n,
+		WallMS:   float64(r.Wall.Microseconds()) / 1000,
+		CPUMS:    float64(r.CPU.Microseconds()) / 1000,
+		MaxRSS:   r.MaxRSS,
+		Packages: pkgs,
+	}
 }
 
 // purls reads a CycloneDX JSON file and returns the identities of its
-// components: purl without qualifiers or subpath, so tools that add
-// different qualifiers (syft adds upstream=, package-id=) compare equal.
+// components (see identity).
 func purls(file string) map[string]bool {
 	data, err := os.ReadFile(file)
 	check(err)
@@ -123,11 +238,23 @@ type component struct {
 	Components []component `json:"components"`
 }
 
-func identity(purl string) string {
-	if i := strings.IndexAny(purl, "?#"); i >= 0 {
-		purl = purl[:i]
+// identity is what two tools must agree on for a package to count as found
+// by both: the purl's type, namespace, name and version. Qualifiers and
+// subpath are dropped, since the tools add different ones (syft adds
+// package-id= and upstream=, hallmark arch= and distro=). The purl is
+// parsed and written again by packageurl-go, so spellings that differ only
+// in percent-encoding compare equal: syft writes a Debian epoch's ":" as
+// "%3A", hallmark leaves it as the spec allows
+// (https://github.com/package-url/purl-spec/blob/main/PURL-SPECIFICATION.rst),
+// and "@" in npm scopes is written either way. Case is kept: the purl
+// types here already define their own case rules and both tools apply them.
+func identity(s string) string {
+	p, err := packageurl.FromString(s)
+	if err != nil {
+		return s
 	}
-	return strings.ToLower(strings.ReplaceAll(purl, "%40", "@"))
+	p.Qualifiers, p.Subpath = nil, ""
+	return p.ToString()
 }
 
 func diff(a, b map[string]bool) []string {
@@ -139,6 +266,34 @@ func diff(a, b map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// syftVersion is the version syft reports, or, for a `go install`ed syft
+// that reports "[not provided]", the module version its build information
+// records.
+func syftVersion(syft string) string {
+	if out, err := exec.Command(syft, "version", "-o", "json").Output(); err == nil {
+		var v struct{ Version string }
+		if json.Unmarshal(out, &v) == nil && strings.HasPrefix(v.Version, "v") {
+			return v.Version
+		}
+	}
+	if bi, err := buildinfo.ReadFile(syft); err == nil {
+		return bi.Main.Version
+	}
+	return ""
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func makeNPM(dir string) error {
@@ -172,14 +327,13 @@ func makeGoMod(dir string) error {
 
 // makeModCache downloads every module the Go input needs into a fresh
 // module cache: a big tree of mixed source, lockfiles and manifests.
-func makeModCache(dir string) error {
-	cache := filepath.Join(dir, "modcache")
+func makeModCache(gomod, cache string) error {
 	if _, err := os.Stat(filepath.Join(cache, "cache")); err == nil {
 		return nil
 	}
-	check(makeGoMod(filepath.Join(dir, "gomod")))
+	check(makeGoMod(gomod))
 	cmd := exec.Command("go", "mod", "download")
-	cmd.Dir = filepath.Join(dir, "gomod")
+	cmd.Dir = gomod
 	cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOFLAGS=-modcacherw")
 	cmd.Stderr = os.Stderr
 	return cmd.Run()
@@ -200,7 +354,12 @@ func makeDpkg(dir string) error {
 }
 
 func writeLines(file string, lines []string) {
-	check(os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	var b bytes.Buffer
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	check(os.WriteFile(file, b.Bytes(), 0o644))
 }
 
 func run(name string, args ...string) { check(runIn("", name, args...)) }

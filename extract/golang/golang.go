@@ -10,7 +10,12 @@
 //     ignore directives do not change what the main module depends on and
 //     are read but not reported.
 //   - go.sum: https://go.dev/ref/mod#go-sum-files. Only "h1:" hashes of
-//     module zips are used; "/go.mod" hashes are not package hashes.
+//     module zips are used; "/go.mod" hashes are not package hashes. Below
+//     "go 1.17" (no module graph pruning) go.mod omits most indirect
+//     dependencies, so the modules go.sum holds a zip hash for, and go.mod
+//     does not name, are reported as indirect dependencies (the highest
+//     version of each); from 1.17 on go.mod is complete and such go.sum lines
+//     are only the test needs of dependencies, which are not reported.
 //   - Go binaries: the build information read by debug/buildinfo
 //     (https://pkg.go.dev/debug/buildinfo): main module, dependencies with
 //     their replacements and sums, the Go version and the build settings.

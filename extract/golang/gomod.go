@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/version"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -49,7 +53,7 @@ func (GoMod) Extract(ctx context.Context, in *extract.Input) ([]inventory.Packag
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%s: %w", sumPath, err)
 	}
-	pkgs, rels := fromModFile(mf, sums)
+	pkgs, rels := fromModFile(mf, sums, sumPath)
 	return pkgs, rels, nil
 }
 
@@ -57,8 +61,9 @@ func (GoMod) Extract(ctx context.Context, in *extract.Input) ([]inventory.Packag
 func (GoMod) Companion(p string) bool { return path.Base(p) == "go.sum" }
 
 // fromModFile turns a parsed go.mod into packages: the main module, one
-// package per requirement (after replace and exclude), and stdlib.
-func fromModFile(mf *modfile.File, sums map[modVersion]string) ([]inventory.Package, []inventory.Relationship) {
+// package per requirement (after replace and exclude), the modules only
+// go.sum names when the go.mod predates module graph pruning, and stdlib.
+func fromModFile(mf *modfile.File, sums map[modVersion]string, sumPath string) ([]inventory.Package, []inventory.Relationship) {
 	var pkgs []inventory.Package
 	var main *inventory.Package
 	if mf.Module != nil && mf.Module.Mod.Path != "" {
@@ -105,6 +110,9 @@ func fromModFile(mf *modfile.File, sums map[modVersion]string) ([]inventory.Pack
 		p.Direct = !r.Indirect
 		pkgs = append(pkgs, p)
 	}
+	if !prunedGraph(mf) {
+		pkgs = append(pkgs, sumOnlyModules(mf, sums, sumPath)...)
+	}
 
 	goVersion := ""
 	if mf.Toolchain != nil {
@@ -127,6 +135,60 @@ func fromModFile(mf *modfile.File, sums map[modVersion]string) ([]inventory.Pack
 		pkgs = append(pkgs, *main)
 	}
 	return pkgs, rels
+}
+
+// prunedGraph reports whether the go.mod lists every module the main
+// module's packages and tests import. From "go 1.17" on, the go command
+// adds an indirect requirement for each such module; below it, and when
+// the go directive is missing (the go command then assumes 1.16), go.mod
+// names only what the author required and the rest of the build list is
+// implied by the requirements' own go.mod files
+// (https://go.dev/ref/mod#go-mod-file-go, "module graph pruning").
+func prunedGraph(mf *modfile.File) bool {
+	return mf.Go != nil && version.Compare("go"+mf.Go.Version, "go1.17") >= 0
+}
+
+// sumOnlyModules returns, for a go.mod without a pruned graph, the modules
+// whose zip hash go.sum records but go.mod does not require: the go command
+// writes a zip hash only for a module whose content it needed, so these are
+// the indirect dependencies go.mod leaves out. Stale lines can leave several
+// versions of one module; minimal version selection builds with one, the
+// highest, so only that one is reported. Modules go.mod replaces or
+// excludes are left to the directives that name them.
+func sumOnlyModules(mf *modfile.File, sums map[modVersion]string, sumPath string) []inventory.Package {
+	named := make(map[string]bool, len(mf.Require)+2*len(mf.Replace))
+	for _, r := range mf.Require {
+		named[r.Mod.Path] = true
+	}
+	for _, r := range mf.Replace {
+		named[r.Old.Path] = true
+		named[r.New.Path] = true
+	}
+	if mf.Module != nil {
+		named[mf.Module.Mod.Path] = true
+	}
+	excluded := make(map[modVersion]bool, len(mf.Exclude))
+	for _, x := range mf.Exclude {
+		excluded[modVersion{x.Mod.Path, x.Mod.Version}] = true
+	}
+	highest := map[string]string{}
+	for mv := range sums {
+		if named[mv.path] || excluded[mv] || !semver.IsValid(mv.version) {
+			continue
+		}
+		if v, ok := highest[mv.path]; !ok || semver.Compare(mv.version, v) > 0 {
+			highest[mv.path] = mv.version
+		}
+	}
+	paths := slices.Sorted(maps.Keys(highest))
+	pkgs := make([]inventory.Package, 0, len(paths))
+	for _, p := range paths {
+		m := modulePackage(p, highest[p])
+		addH1(&m, sums[modVersion{p, highest[p]}])
+		m.Locations = []string{sumPath}
+		pkgs = append(pkgs, m)
+	}
+	return pkgs
 }
 
 // capSize is the smaller of the walk's limit and the format's own cap.

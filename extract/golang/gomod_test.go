@@ -21,8 +21,11 @@ import (
 //     a directory replace, an indirect requirement), then rewritten by the go
 //     command, which also wrote its go.sum (`GOPROXY=off GOFLAGS=-mod=mod
 //     go mod download <modules>` from a warm module cache).
+//   - sshagent: go.mod and go.sum of github.com/xanzy/ssh-agent v0.3.3, from
+//     its zip: "go 1.16", so go.mod leaves out the indirect golang.org/x/term
+//     that go.sum records.
 func TestGoModGolden(t *testing.T) {
-	for _, dir := range []string{"envoy", "tools", "gateway"} {
+	for _, dir := range []string{"envoy", "tools", "gateway", "sshagent"} {
 		t.Run(dir, func(t *testing.T) {
 			extracttest.Golden(t, GoMod{}, dir, "go.mod")
 		})
@@ -122,6 +125,8 @@ func TestGoModDirectives(t *testing.T) {
 		gomod string
 		gosum string
 		want  []string // "purl direct|indirect [prop=value...]", sorted by purl
+		// locations, where given, are the files named packages were found in.
+		locations map[string]string
 	}{
 		{
 			name: "wildcard replace applies to any version",
@@ -200,6 +205,61 @@ require golang.org/x/text v0.14.0
 			},
 		},
 		{
+			name: "below go 1.17: modules only go.sum hashes, highest version, not replaced or excluded",
+			gomod: `module example.com/m
+
+go 1.16
+
+require golang.org/x/net v0.23.0
+
+replace golang.org/x/sys => ../sys
+
+exclude golang.org/x/crypto v0.29.0
+`,
+			gosum: "golang.org/x/crypto v0.17.0 h1:r8bRNjWL3GshPW3gkd+RpvzWrZAwPS49OmTGZ/uhM4k=\n" +
+				"golang.org/x/crypto v0.17.0/go.mod h1:gCAAfMLgwOJRpTjQ2zCCt2OcSfYMTeZVSRtQlPC7Nq4=\n" +
+				"golang.org/x/crypto v0.29.0 h1:L5SG1JTTXupVV3n6sUqMTeWbjAyfPwoda2DLX8J8FrQ=\n" +
+				"golang.org/x/net v0.23.0 h1:7EYJ93RZ9vYSZAIb2x3lnuvqO5zneoD6IvWjuhfxjTs=\n" +
+				"golang.org/x/sys v0.10.0 h1:SqMFp9UcQJZa+pmYuAKjd9xq1f0j5rLcDIk0mj4qAsA=\n" +
+				"golang.org/x/sys v0.1.0/go.mod h1:oPkhp1MJrh7nUepCBck5+mAzfO9JrbApNNgaTdGDITg=\n" +
+				"golang.org/x/text v0.7.0 h1:4BRB4x83lYWy72KwLD/qYDuTu7q9PjSagHvijDw7cLo=\n" +
+				"golang.org/x/text v0.12.0 h1:k+n5B8goJNdU7hSvEtMUz3d1Q6D/XW4COJSJR6fN0mc=\n",
+			want: []string{
+				"pkg:golang/example.com/m indirect",
+				"pkg:golang/golang.org/x/crypto@v0.17.0 indirect hallmark:go:hash=h1 sha256=afc6d136358bdc6b213d6de091df91a6fcd6ad90303d2e3d3a64c667fba13389",
+				"pkg:golang/golang.org/x/net@v0.23.0 direct hallmark:go:hash=h1 sha256=ec4609f77459f6f61264021bdb1de59eebea3b9ce77a80fa22f5a3ba17f18d3b",
+				"pkg:golang/golang.org/x/text@v0.12.0 indirect hallmark:go:hash=h1 sha256=93e9f907c82824d754ee14af12d314cf777543a0ff5d6e0238948947a7cdd267",
+				"pkg:golang/stdlib@1.16.0 direct hallmark:go:stdlib-source=go.mod",
+			},
+			locations: map[string]string{"pkg:golang/golang.org/x/text@v0.12.0": "sub/go.sum", "pkg:golang/golang.org/x/net@v0.23.0": "sub/go.mod"},
+		},
+		{
+			name: "no go line: go 1.16 is assumed, so go.sum fills in",
+			gomod: `module example.com/m
+`,
+			gosum: "golang.org/x/text v0.12.0 h1:k+n5B8goJNdU7hSvEtMUz3d1Q6D/XW4COJSJR6fN0mc=\n",
+			want: []string{
+				"pkg:golang/example.com/m indirect",
+				"pkg:golang/golang.org/x/text@v0.12.0 indirect hallmark:go:hash=h1 sha256=93e9f907c82824d754ee14af12d314cf777543a0ff5d6e0238948947a7cdd267",
+			},
+		},
+		{
+			name: "go 1.17 and later: go.mod is complete, modules only go.sum names are not reported",
+			gomod: `module example.com/m
+
+go 1.17
+
+require golang.org/x/net v0.23.0
+`,
+			gosum: "golang.org/x/net v0.23.0 h1:7EYJ93RZ9vYSZAIb2x3lnuvqO5zneoD6IvWjuhfxjTs=\n" +
+				"golang.org/x/text v0.12.0 h1:k+n5B8goJNdU7hSvEtMUz3d1Q6D/XW4COJSJR6fN0mc=\n",
+			want: []string{
+				"pkg:golang/example.com/m indirect",
+				"pkg:golang/golang.org/x/net@v0.23.0 direct hallmark:go:hash=h1 sha256=ec4609f77459f6f61264021bdb1de59eebea3b9ce77a80fa22f5a3ba17f18d3b",
+				"pkg:golang/stdlib@1.17.0 direct hallmark:go:stdlib-source=go.mod",
+			},
+		},
+		{
 			name: "no module line: requirements without a root",
 			gomod: `go 1.22
 toolchain go1.22.4-custom
@@ -239,6 +299,11 @@ require golang.org/x/text v0.14.0
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(tt.want, "\n\t"))
+			}
+			for purl, want := range tt.locations {
+				if p := inv.Package(purl); p == nil || !slices.Equal(p.Locations, []string{want}) {
+					t.Errorf("%s: locations %v, want [%s]", purl, p, want)
+				}
 			}
 		})
 	}
@@ -333,7 +398,7 @@ func TestStdlibVersionMatchesOSV(t *testing.T) {
 }
 
 func FuzzGoMod(f *testing.F) {
-	for _, dir := range []string{"envoy", "tools", "gateway"} {
+	for _, dir := range []string{"envoy", "tools", "gateway", "sshagent"} {
 		data, err := os.ReadFile(filepath.Join("testdata", dir, "go.mod"))
 		if err != nil {
 			f.Fatal(err)
@@ -347,7 +412,7 @@ func FuzzGoMod(f *testing.F) {
 }
 
 func FuzzGoSum(f *testing.F) {
-	for _, dir := range []string{"envoy", "tools", "gateway"} {
+	for _, dir := range []string{"envoy", "tools", "gateway", "sshagent"} {
 		data, err := os.ReadFile(filepath.Join("testdata", dir, "go.sum"))
 		if err != nil {
 			f.Fatal(err)
