@@ -114,10 +114,14 @@ func fromModFile(mf *modfile.File, sums map[modVersion]string, sumPath string) (
 		pkgs = append(pkgs, sumOnlyModules(mf, sums, sumPath)...)
 	}
 
+	// stdlib: the toolchain line names the Go that builds the module; from
+	// Go 1.21 on the go line is the oldest Go allowed to. Before 1.21 the go
+	// line only selected language features and says nothing about the Go
+	// that builds the code, so no stdlib version is claimed from it.
 	goVersion := ""
 	if mf.Toolchain != nil {
 		goVersion = mf.Toolchain.Name
-	} else if mf.Go != nil {
+	} else if mf.Go != nil && version.Compare("go"+mf.Go.Version, "go1.21") >= 0 {
 		goVersion = mf.Go.Version
 	}
 	if v := StdlibVersion(goVersion); v != "" {

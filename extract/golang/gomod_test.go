@@ -201,7 +201,6 @@ require golang.org/x/text v0.14.0
 			want: []string{
 				"pkg:golang/example.com/m indirect",
 				"pkg:golang/golang.org/x/text@v0.14.0 direct hallmark:go:hash=h1 sha256=49c5f9c357936b742a4fca22ebece23fb7535754b6f802d4d1b23ed335ca5a24",
-				"pkg:golang/stdlib@1.16.0 direct hallmark:go:stdlib-source=go.mod",
 			},
 		},
 		{
@@ -229,7 +228,6 @@ exclude golang.org/x/crypto v0.29.0
 				"pkg:golang/golang.org/x/crypto@v0.17.0 indirect hallmark:go:hash=h1 sha256=afc6d136358bdc6b213d6de091df91a6fcd6ad90303d2e3d3a64c667fba13389",
 				"pkg:golang/golang.org/x/net@v0.23.0 direct hallmark:go:hash=h1 sha256=ec4609f77459f6f61264021bdb1de59eebea3b9ce77a80fa22f5a3ba17f18d3b",
 				"pkg:golang/golang.org/x/text@v0.12.0 indirect hallmark:go:hash=h1 sha256=93e9f907c82824d754ee14af12d314cf777543a0ff5d6e0238948947a7cdd267",
-				"pkg:golang/stdlib@1.16.0 direct hallmark:go:stdlib-source=go.mod",
 			},
 			locations: map[string]string{"pkg:golang/golang.org/x/text@v0.12.0": "sub/go.sum", "pkg:golang/golang.org/x/net@v0.23.0": "sub/go.mod"},
 		},
@@ -256,7 +254,6 @@ require golang.org/x/net v0.23.0
 			want: []string{
 				"pkg:golang/example.com/m indirect",
 				"pkg:golang/golang.org/x/net@v0.23.0 direct hallmark:go:hash=h1 sha256=ec4609f77459f6f61264021bdb1de59eebea3b9ce77a80fa22f5a3ba17f18d3b",
-				"pkg:golang/stdlib@1.17.0 direct hallmark:go:stdlib-source=go.mod",
 			},
 		},
 		{
