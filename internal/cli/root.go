@@ -109,6 +109,7 @@ projects a portfolio depends on.`,
 		a.dbCmd(), a.scanCmd(),
 		a.scoreCmd(),
 		a.rankCmd(),
+		a.keyCmd(), a.signCmd(), a.attestCmd(), a.verifyCmd(),
 	)
 	return root
 }

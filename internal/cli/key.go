@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hallmark-dev/hallmark/sign"
+)
+
+func (a *app) keyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "key",
+		Short: "Manage signing keys",
+	}
+	cmd.AddCommand(a.keyGenerateCmd())
+	return cmd
+}
+
+func (a *app) keyGenerateCmd() *cobra.Command {
+	var (
+		out    string
+		alg    string
+		format string
+		force  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Generate a signing key pair",
+		Long: `Generate a key pair: PREFIX.key (the private key, mode 0600) and PREFIX.pub
+(the public key, PKIX PEM, to give to verifiers).
+
+The private key is encrypted with a passphrase from HALLMARK_PASSWORD, or
+asked for (twice, without echo) when stdin is a terminal. An empty
+passphrase writes an unencrypted PKCS#8 key.
+
+Algorithms (--algorithm): ecdsa-p256 (default: every Sigstore tool, Rekor
+and KMS accepts it) or ed25519.
+Formats (--format): pkcs8 (default: "ENCRYPTED PRIVATE KEY", PBES2 with
+PBKDF2-SHA256 and AES-256-CBC, which OpenSSL reads too) or cosign
+("ENCRYPTED SIGSTORE PRIVATE KEY", the only encrypted format cosign signs
+with). hallmark signs with either.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			keyPath, pubPath := out+".key", out+".pub"
+			if !force {
+				for _, p := range []string{keyPath, pubPath} {
+					if _, err := os.Stat(p); err == nil {
+						return withCode(ExitError, fmt.Errorf("%s exists: remove it or pass --force", p))
+					}
+				}
+			}
+			key, err := sign.GenerateKey(sign.Algorithm(alg))
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			pass, err := a.passphrase(keyPath, true)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			privPEM, err := sign.MarshalPrivateKey(key, pass, sign.KeyFormat(format))
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			pubPEM, err := sign.MarshalPublicKey(key.Public())
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if err := writeFileMode(keyPath, privPEM, 0o600); err != nil {
+				return withCode(ExitError, err)
+			}
+			if err := writeFileMode(pubPath, pubPEM, 0o644); err != nil {
+				return withCode(ExitError, err)
+			}
+			if len(pass) == 0 && sign.KeyFormat(format) != sign.FormatSigstore {
+				a.log.Warn("the private key is not encrypted (empty passphrase)", "key", keyPath)
+			}
+			if !a.quiet {
+				fmt.Fprintf(a.stderr, "wrote %s (%s private key) and %s\n", keyPath, sign.KeyAlgorithm(key.Public()), pubPath)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "hallmark", "write PREFIX.key and PREFIX.pub")
+	cmd.Flags().StringVar(&alg, "algorithm", string(sign.ECDSAP256), "key algorithm: ecdsa-p256 or ed25519")
+	cmd.Flags().StringVar(&format, "format", string(sign.FormatPKCS8), "private key format: pkcs8 or cosign")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing key files")
+	return cmd
+}
+
+var errNoKey = errors.New("--key is required: the private key to sign with (or set HALLMARK_KEY)")
+
+// passphrase returns the passphrase for the private key at path:
+// HALLMARK_PASSWORD when set (even to ""), else COSIGN_PASSWORD (so cosign
+// keys work as they do with cosign), else a no-echo prompt when stdin is a
+// terminal. confirm asks twice, for new keys.
+func (a *app) passphrase(path string, confirm bool) ([]byte, error) {
+	for _, env := range []string{"HALLMARK_PASSWORD", "COSIGN_PASSWORD"} {
+		if v, ok := os.LookupEnv(env); ok {
+			return []byte(v), nil
+		}
+	}
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return nil, fmt.Errorf("%s: a passphrase is needed: set HALLMARK_PASSWORD (stdin is not a terminal to ask on)", path)
+	}
+	fmt.Fprintf(a.stderr, "Passphrase for %s: ", path)
+	p1, err := term.ReadPassword(fd)
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("reading passphrase: %w", err)
+	}
+	if confirm {
+		fmt.Fprintf(a.stderr, "Passphrase again: ")
+		p2, err := term.ReadPassword(fd)
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return nil, fmt.Errorf("reading passphrase: %w", err)
+		}
+		if string(p1) != string(p2) {
+			return nil, errors.New("the passphrases differ")
+		}
+	}
+	return p1, nil
+}
+
+// loadSigner reads the private key at path (any format sign.ParsePrivateKey
+// reads), asking for its passphrase only if it is encrypted. `hallmark
+// sign`, `attest`, and the --attest flags of sbom and scan use it.
+func (a *app) loadSigner(path string) (*sign.Signer, error) {
+	data, err := readFileLimited(path, sign.MaxKeyFileSize)
+	if err != nil {
+		return nil, err
+	}
+	key, err := sign.ParsePrivateKey(data, func() ([]byte, error) { return a.passphrase(path, false) })
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	s, err := sign.NewSigner(key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// readFileLimited reads a file of at most limit bytes.
+func readFileLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := sign.ReadLimited(f, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// writeFileMode writes data to path ("-" is stdout) with mode perm,
+// through a temporary file so a failed write leaves no half file.
+func writeFileMode(path string, data []byte, perm os.FileMode) error {
+	if path == "-" {
+		_, err := os.Stdout.Write(data)
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, perm); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// writeTo writes data to path, or to w when path is "-".
+func writeTo(w io.Writer, path string, data []byte) error {
+	if path == "-" {
+		_, err := w.Write(data)
+		return err
+	}
+	return writeFileMode(path, data, 0o644)
+}
