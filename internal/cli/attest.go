@@ -53,7 +53,7 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 				}
 				bundlePath = subjects[0] + ".intoto.sigstore.json"
 			}
-			predicate, err := readFileLimited(predicatePath, attest.MaxStatementSize)
+			predicate, err := readLimited(predicatePath, attest.MaxStatementSize)
 			if err != nil {
 				return withCode(ExitError, err)
 			}

@@ -132,7 +132,7 @@ func (a *app) passphrase(path string, confirm bool) ([]byte, error) {
 // reads), asking for its passphrase only if it is encrypted. `hallmark
 // sign`, `attest`, and the --attest flags of sbom and scan use it.
 func (a *app) loadSigner(path string) (*sign.Signer, error) {
-	data, err := readFileLimited(path, sign.MaxKeyFileSize)
+	data, err := readLimited(path, sign.MaxKeyFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -145,20 +145,6 @@ func (a *app) loadSigner(path string) (*sign.Signer, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
-}
-
-// readFileLimited reads a file of at most limit bytes.
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := sign.ReadLimited(f, limit)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
 }
 
 // writeFileMode writes data to path ("-" is stdout) with mode perm,

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/registry"
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -34,6 +36,7 @@ func (a *app) sbomCmd() *cobra.Command {
 		output      string
 		maxSize     int64
 		nodeModules bool
+		att         attestFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom TARGET",
@@ -47,11 +50,34 @@ Timestamps come from SOURCE_DATE_EPOCH when it is set, so output can be
 reproduced byte for byte.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			predicateType := ""
+			if att.bundle != "" {
+				switch format {
+				case "cyclonedx-json":
+					predicateType = attest.PredicateCycloneDX
+				case "spdx-json":
+					predicateType = attest.PredicateSPDX
+				default:
+					return withCode(ExitError, fmt.Errorf("--attest needs -o cyclonedx-json or spdx-json (a predicate is JSON), not %q", format))
+				}
+				if err := att.check(); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			inv, err := a.inventory(cmd, args[0], extract.Options{MaxFileSize: maxSize, WalkNodeModules: nodeModules})
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, format) }); err != nil {
+			// The SBOM is made once: what is written and what is signed are
+			// the same bytes.
+			var out bytes.Buffer
+			if err := encodeInventory(&out, inv, format); err != nil {
+				return withCode(ExitError, err)
+			}
+			if err := a.writeOutput(output, func(w io.Writer) error { _, err := w.Write(out.Bytes()); return err }); err != nil {
+				return withCode(ExitError, err)
+			}
+			if err := a.writeAttestation(att, inv.Target, predicateType, out.Bytes()); err != nil {
 				return withCode(ExitError, err)
 			}
 			return a.reportSkipped(inv)
@@ -61,6 +87,7 @@ reproduced byte for byte.`,
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	cmd.Flags().BoolVar(&nodeModules, "node-modules", false, "also walk node_modules directories that sit beside a lockfile")
+	att.register(cmd, "the SBOM")
 	cmd.AddCommand(a.sbomConvertCmd())
 	return cmd
 }

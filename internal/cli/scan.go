@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
@@ -36,6 +38,7 @@ func (a *app) scanCmd() *cobra.Command {
 		vexFiles                               []string
 		offline                                bool
 		maxSize                                int64
+		att                                    attestFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan TARGET|SBOM",
@@ -67,6 +70,9 @@ written but some inputs were skipped.`,
 			case formatTable, formatJSON, formatSARIF, formatCycloneDX, formatMarkdown:
 			default:
 				return withCode(ExitError, fmt.Errorf("unknown format %q (want table, json, sarif, cyclonedx or markdown)", format))
+			}
+			if err := att.check(); err != nil {
+				return withCode(ExitError, err)
 			}
 			failOn = strings.ToLower(failOn)
 			if failOn != "none" && failOn != "any" && match.RatingRank(failOn) < 2 {
@@ -130,6 +136,16 @@ written but some inputs were skipped.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			if att.bundle != "" {
+				// The predicate is the JSON report, whatever -o shows.
+				var pred bytes.Buffer
+				if err := report.FindingsJSON(&pred, res); err != nil {
+					return withCode(ExitError, err)
+				}
+				if err := a.writeAttestation(att, inv.Target, attest.PredicateScan, pred.Bytes()); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			if failOn != "none" {
 				if n := res.AtOrAbove(failOn); n > 0 {
 					if !a.quiet {
@@ -149,6 +165,7 @@ written but some inputs were skipped.`,
 	cmd.Flags().StringVar(&dbFlag, "db", "", "database directory (env HALLMARK_DB; default: the user cache directory)")
 	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "where to download missing advisories from (env HALLMARK_OSV_SOURCE)")
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
+	att.register(cmd, "the scan results (JSON)")
 	return cmd
 }
 

@@ -143,7 +143,7 @@ reason on stderr, and in the JSON), 2 usage error.`,
 // error return is a usage error (a file that cannot be read).
 func (a *app) verifyOne(files []string, bundlePath string, verifier *sign.Verifier) (verifyOutput, error) {
 	out := verifyOutput{Artifacts: files, Bundle: bundlePath}
-	bundleData, err := readFileLimited(bundlePath, sign.MaxBundleSize)
+	bundleData, err := readLimited(bundlePath, sign.MaxBundleSize)
 	if err != nil {
 		return out, err
 	}
@@ -177,7 +177,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		if hasID {
 			return opts, errors.New("--key and --certificate-identity/--certificate-oidc-issuer exclude each other: a bundle is signed by a key or by a certificate")
 		}
-		data, err := readFileLimited(keyPath, sign.MaxKeyFileSize)
+		data, err := readLimited(keyPath, sign.MaxKeyFileSize)
 		if err != nil {
 			return opts, err
 		}
@@ -186,7 +186,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		}
 	}
 	if rootPath != "" {
-		data, err := readFileLimited(rootPath, sign.MaxTrustedRootSize)
+		data, err := readLimited(rootPath, sign.MaxTrustedRootSize)
 		if err != nil {
 			return opts, err
 		}
@@ -197,7 +197,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		opts.TrustedRoot = tr
 	}
 	if policyPath != "" {
-		data, err := readFileLimited(policyPath, sign.MaxPolicySize)
+		data, err := readLimited(policyPath, sign.MaxPolicySize)
 		if err != nil {
 			return opts, err
 		}
