@@ -146,6 +146,19 @@ type Summary struct {
 	Unversioned []string `json:"unversioned,omitempty"`
 	// NoEcosystem counts packages with no OSV ecosystem (not matched).
 	NoEcosystem int `json:"no_ecosystem,omitempty"`
+	// NotChecked counts, per ecosystem, packages whose ecosystem the
+	// database holds no advisories for: they were looked up but could not
+	// have matched anything. Set by the caller, which knows the database.
+	NotChecked map[string]int `json:"not_checked,omitempty"`
+}
+
+// Checked is the number of packages whose ecosystem the database covers.
+func (s *Summary) Checked() int {
+	n := s.Packages
+	for _, c := range s.NotChecked {
+		n -= c
+	}
+	return n
 }
 
 // Result is the outcome of a scan.

@@ -43,7 +43,7 @@ const colorReset = "\x1b[0m"
 // vulnerability, then a summary.
 func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 	if len(res.Packages) == 0 {
-		fmt.Fprintf(w, "No vulnerabilities found in %d packages.\n", res.Summary.Packages)
+		fmt.Fprintf(w, "No vulnerabilities found in %d packages.\n", res.Summary.Checked())
 		return footer(w, res)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -147,6 +147,9 @@ func notes(res *match.Result) []string {
 	}
 	if s.NoEcosystem > 0 {
 		out = append(out, fmt.Sprintf("%d packages have no OSV ecosystem and were not matched.", s.NoEcosystem))
+	}
+	for _, eco := range slices.Sorted(maps.Keys(s.NotChecked)) {
+		out = append(out, fmt.Sprintf("%d %s packages were not checked: the database has no %s advisories (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, eco, eco))
 	}
 	if res.ReachabilityNote != "" {
 		out = append(out, res.ReachabilityNote)

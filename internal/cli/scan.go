@@ -112,6 +112,18 @@ written but some inputs were skipped.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			have, err := store.Ecosystems(cmd.Context())
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			for _, p := range inv.Packages {
+				if p.Ecosystem != inventory.Unknown && !covers(have, string(p.Ecosystem)) {
+					if res.Summary.NotChecked == nil {
+						res.Summary.NotChecked = map[string]int{}
+					}
+					res.Summary.NotChecked[string(p.Ecosystem)]++
+				}
+			}
 			opts := report.FindingsOptions{Color: isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", ToolVersion: Version()}
 			if root != "" {
 				opts.Line = lineFinder(root)
@@ -290,4 +302,10 @@ func readHead(name string, n int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, n))
+}
+
+// covers reports whether the database's ecosystems include eco, also as a
+// release-qualified one ("Debian:12" covers Debian).
+func covers(have []string, eco string) bool {
+	return slices.ContainsFunc(have, func(h string) bool { return h == eco || strings.HasPrefix(h, eco+":") })
 }
