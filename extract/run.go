@@ -26,6 +26,13 @@ type Options struct {
 	// WalkNodeModules also walks node_modules directories that sit beside a
 	// lockfile; by default the lockfile speaks for them.
 	WalkNodeModules bool
+	// NodeModulesExecutables walks the node_modules directories a lockfile
+	// speaks for all the same, but only for executables: the lockfile names
+	// the npm packages, not the native programs they ship (esbuild's is a
+	// Go binary, with a Go standard library of its own). Image sources set
+	// it, since their tree is already in memory; on a disk it would cost a
+	// stat per file of node_modules.
+	NodeModulesExecutables bool
 	// Only restricts the walk to these paths (a single-file target). Files
 	// named here are treated as executable so binary extractors try them.
 	Only []string
@@ -77,9 +84,33 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		log.Warn("skipped", "path", p, "reason", reason)
 		skipped = append(skipped, inventory.Skipped{Path: p, Reason: reason})
 	}
+	// covered: node_modules directories a lockfile speaks for that are
+	// walked for executables only (NodeModulesExecutables), offered to the
+	// extractors that claim them for being executable; WalkDir visits a
+	// directory before what is in it.
+	covered := map[string]bool{}
+	inCovered := func(p string) bool {
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			if covered[d] {
+				return true
+			}
+		}
+		return false
+	}
 	claim := func(p string, info fs.FileInfo, mode fs.FileMode) {
+		execOnly := len(covered) > 0 && inCovered(p)
+		if execOnly && !IsExecutable(mode) {
+			return
+		}
 		for _, ex := range opts.Extractors {
 			if !ex.Claims(p, mode) {
+				continue
+			}
+			// In a covered node_modules only claims made because the file
+			// is executable count: packages ship lockfiles of their own
+			// (uri-js an executable yarn.lock) that do not describe what
+			// is installed.
+			if execOnly && ex.Claims(p, mode&^0o111) {
 				continue
 			}
 			if info.Size() > limit {
@@ -121,7 +152,10 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 					}
 				case "node_modules":
 					if !opts.WalkNodeModules && hasAny(fsys, path.Dir(p), npmLockfiles) {
-						return fs.SkipDir
+						if !opts.NodeModulesExecutables {
+							return fs.SkipDir
+						}
+						covered[p] = true
 					}
 				}
 				return nil

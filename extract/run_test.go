@@ -181,3 +181,38 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestNodeModulesExecutables: with NodeModulesExecutables the node_modules
+// a lockfile speaks for is walked for executables only (a Go binary that
+// an npm package ships); its other files stay the lockfile's business.
+func TestNodeModulesExecutables(t *testing.T) {
+	fsys := fstest.MapFS{
+		"web/package-lock.json":                           {Data: []byte("d\n")},
+		"web/node_modules/x/pkgs.txt":                     {Data: []byte("beside-lockfile\n")},
+		"web/node_modules/@esbuild/linux-x64/bin/esbuild": {Data: []byte("\x7fELF"), Mode: 0o755},
+		"web/node_modules/x/node_modules/y/tool":          {Data: []byte("\x7fELF"), Mode: 0o755},
+		"web/node_modules/x/README.md":                    {Data: []byte("docs"), Mode: 0o644},
+		// uri-js ships an executable yarn.lock: a name claim, not ours
+		"web/node_modules/z/pkgs.txt": {Data: []byte("not-installed\n"), Mode: 0o755},
+	}
+	for _, tc := range []struct {
+		executables bool
+		want        []string
+	}{
+		{false, nil},
+		{true, []string{"web/node_modules/@esbuild/linux-x64/bin/esbuild", "web/node_modules/x/node_modules/y/tool", "web/node_modules/z/pkgs.txt"}},
+	} {
+		var seen []string
+		inv, err := extract.Run(context.Background(), fsys, extract.Options{Extractors: []extract.Extractor{lineList{}, execs{&seen}}, Workers: 1, NodeModulesExecutables: tc.executables})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(seen)
+		if !slices.Equal(seen, tc.want) {
+			t.Errorf("NodeModulesExecutables %v: executables claimed %q, want %q", tc.executables, seen, tc.want)
+		}
+		if got := names(inv); !slices.Equal(got, []string{"d@web/package-lock.json"}) {
+			t.Errorf("NodeModulesExecutables %v: packages %q", tc.executables, got)
+		}
+	}
+}

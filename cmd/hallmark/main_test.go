@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -48,11 +49,15 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		// [testdata]: the shared real data is present (scripts that need it
-		// skip without it, saying so, as the Go tests do).
+		// skip without it, saying so, as the Go tests do). [env:NAME]: the
+		// variable is set and not empty (testscript has no such condition).
 		Condition: func(cond string) (bool, error) {
 			if cond == "testdata" {
 				_, err := os.Stat(data)
 				return err == nil, nil
+			}
+			if name, ok := strings.CutPrefix(cond, "env:"); ok {
+				return os.Getenv(name) != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -3,6 +3,7 @@ package npm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -79,6 +80,7 @@ func extractPackageLock(in *extract.Input) ([]inventory.Package, []inventory.Rel
 		return nil, nil, jsonError(in.Path, data, err)
 	}
 	if lf.Packages != nil {
+		dropUninstalledOptional(in.FS, dirOf(in.Path), lf.Packages)
 		pkgs, rels := lf.fromPackages()
 		return pkgs, rels, nil
 	}
@@ -102,6 +104,36 @@ func extractPackageLock(in *extract.Input) ([]inventory.Package, []inventory.Rel
 	}
 	pkgs, rels := fromV1(in.FS, dirOf(in.Path), &lf, deps, m)
 	return pkgs, rels, nil
+}
+
+// dropUninstalledOptional removes the optional packages that an installed
+// tree (node_modules beside the lockfile: an image, a deployed app) does
+// not hold. npm locks every platform's variant of a package such as
+// esbuild or @swc/core but installs only those whose os, cpu and libc
+// match; the others are not there to report. A lockfile without
+// node_modules (a source checkout) keeps them all.
+func dropUninstalledOptional(fsys fs.FS, dir string, entries map[string]*lockPackage) {
+	if fsys == nil {
+		return
+	}
+	if st, err := fs.Stat(fsys, path.Join(orDot(dir), "node_modules")); err != nil || !st.IsDir() {
+		return
+	}
+	for k, e := range entries {
+		if e == nil || e.Link || !(e.Optional || e.DevOptional) || !isInstalled(k) {
+			continue
+		}
+		if _, err := fs.Stat(fsys, path.Join(orDot(dir), k)); errors.Is(err, fs.ErrNotExist) {
+			delete(entries, k)
+		}
+	}
+}
+
+func orDot(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return dir
 }
 
 // cmpErr prefers the first error, falling back to the second.

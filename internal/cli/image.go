@@ -25,6 +25,9 @@ func (a *app) imageInventory(ctx context.Context, kind, ref, target string, opts
 	defer im.Close()
 	opts.Extractors = exs
 	opts.Logger = a.log
+	// The image's tree is in memory: walking node_modules for the binaries
+	// packages ship costs next to nothing there.
+	opts.NodeModulesExecutables = true
 	inv, err := extract.Run(ctx, im.FS(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
@@ -48,7 +51,9 @@ func (a *app) imageInventory(ctx context.Context, kind, ref, target string, opts
 	props := []inventory.Property{
 		{Name: "hallmark:image:source", Value: im.Kind},
 		{Name: "hallmark:image:id", Value: im.ConfigDigest},
-		{Name: "hallmark:image:platform", Value: im.Platform},
+	}
+	if im.Platform != "" {
+		props = append(props, inventory.Property{Name: "hallmark:image:platform", Value: im.Platform})
 	}
 	for _, t := range im.Tags {
 		props = append(props, inventory.Property{Name: "hallmark:image:tag", Value: t})

@@ -86,34 +86,36 @@ type Image struct {
 	Ref, Kind string
 	// Digest is the manifest digest; ConfigDigest the image ID.
 	Digest, ConfigDigest string
-	Platform             string
-	Tags                 []string
-	Labels               map[string]string
-	Annotations          map[string]string
+	// Platform is os/arch[/variant] from the config, "" when it names none.
+	Platform    string
+	Tags        []string
+	Labels      map[string]string
+	Annotations map[string]string
 	// Layers are the diff IDs of the layers, bottom first.
 	Layers []string
 	// Warnings lists entries that were not applied (path traversal, unknown
 	// types) with the reason.
 	Warnings []string
 
-	opts Options
-	img  v1.Image
-	// blobsAsStored: Layer.Compressed returns the blob as stored, not a
-	// recompression (true for all kinds but uncompressed docker archives).
-	blobsAsStored bool
-	layers        []layerInfo
-	fsys          *FS
-	spool         *os.File
-	spoolSz       int64
-	mu            sync.Mutex
-	reread        map[int]bool
-	cleanup       []func()
+	opts    Options
+	img     v1.Image       // layouts, OCI archives and registries
+	dock    *dockerArchive // docker save tarballs, read without img (see loadDocker)
+	layers  []layerInfo
+	fsys    *FS
+	spool   *os.File
+	spoolSz int64
+	copyBuf []byte // for copies into the spool, under mu
+	mu      sync.Mutex
+	reread  map[int]bool
+	cleanup []func()
 }
 
 type layerInfo struct {
 	digest string // diff ID: the digest of the uncompressed layer
-	layer  v1.Layer
-	size   int64 // compressed size, 0 when unknown
+	// open returns the layer's blob as stored: gzip, zstd or a plain tar,
+	// told apart by its first bytes.
+	open func() (io.ReadCloser, error)
+	size int64 // compressed size, 0 when unknown
 }
 
 // FS returns the squashed file system.
@@ -158,54 +160,36 @@ func (o *Options) defaults() {
 // load squashes img's layers into the file tree.
 func (im *Image) load(ctx context.Context) error {
 	im.opts.defaults()
-	raw, err := im.img.RawManifest()
+	var rawCfg []byte
+	var err error
+	if im.dock != nil {
+		rawCfg, err = im.loadDocker()
+	} else {
+		rawCfg, err = im.loadManifest()
+	}
 	if err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	// The manifest was checked against the digest that pins it where one
-	// does (layout index, registry by digest); docker save writes no
-	// manifest blob of its own, so it has no manifest digest.
-	if im.Kind != "docker-archive" {
-		im.Digest = "sha256:" + sha256Hex(raw)
-	}
-	m, err := im.img.Manifest()
-	if err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	rawCfg, err := im.img.RawConfigFile()
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if got := sha256Hex(rawCfg); m.Config.Digest.Algorithm == "sha256" && got != m.Config.Digest.Hex {
-		return fmt.Errorf("config: %w: content is sha256:%s, manifest says %s", ErrDigest, got, m.Config.Digest)
+		return err
 	}
 	im.ConfigDigest = "sha256:" + sha256Hex(rawCfg)
-	cfg, err := im.img.ConfigFile()
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(rawCfg))
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	im.Platform = cfg.OS + "/" + cfg.Architecture
-	if cfg.Variant != "" {
-		im.Platform += "/" + cfg.Variant
+	// Images built without a platform (crane append --oci-empty-base) have
+	// none in their config; "/" would be no platform either.
+	if cfg.OS != "" || cfg.Architecture != "" {
+		im.Platform = cfg.OS + "/" + cfg.Architecture
+		if cfg.Variant != "" {
+			im.Platform += "/" + cfg.Variant
+		}
 	}
 	im.Labels = cfg.Config.Labels
-	if im.Annotations == nil {
-		im.Annotations = m.Annotations
+	if len(im.layers) != len(cfg.RootFS.DiffIDs) {
+		return fmt.Errorf("config: %d diff IDs for %d layers", len(cfg.RootFS.DiffIDs), len(im.layers))
 	}
-	layers, err := im.img.Layers()
-	if err != nil {
-		return fmt.Errorf("layers: %w", err)
-	}
-	if len(layers) != len(cfg.RootFS.DiffIDs) {
-		return fmt.Errorf("config: %d diff IDs for %d layers", len(cfg.RootFS.DiffIDs), len(layers))
-	}
-	for i, l := range layers {
-		li := layerInfo{digest: cfg.RootFS.DiffIDs[i].String(), layer: l}
-		if i < len(m.Layers) && im.Kind != "docker-archive" {
-			li.size = m.Layers[i].Size
-		}
-		im.layers = append(im.layers, li)
-		im.Layers = append(im.Layers, li.digest)
+	for i := range im.layers {
+		im.layers[i].digest = cfg.RootFS.DiffIDs[i].String()
+		im.Layers = append(im.Layers, im.layers[i].digest)
 	}
 
 	spool, err := os.CreateTemp(im.opts.TempDir, "hallmark-image-*")
@@ -233,12 +217,50 @@ func (im *Image) load(ctx context.Context) error {
 	return nil
 }
 
+// loadManifest reads the manifest and config of a layout, OCI archive or
+// registry image and lists its layers, returning the raw config.
+func (im *Image) loadManifest() ([]byte, error) {
+	raw, err := im.img.RawManifest()
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	// The manifest was checked against the digest that pins it where one
+	// does (layout index, registry by digest).
+	im.Digest = "sha256:" + sha256Hex(raw)
+	m, err := im.img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	rawCfg, err := im.img.RawConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if got := sha256Hex(rawCfg); m.Config.Digest.Algorithm == "sha256" && got != m.Config.Digest.Hex {
+		return nil, fmt.Errorf("config: %w: content is sha256:%s, manifest says %s", ErrDigest, got, m.Config.Digest)
+	}
+	if im.Annotations == nil {
+		im.Annotations = m.Annotations
+	}
+	layers, err := im.img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("layers: %w", err)
+	}
+	for i, l := range layers {
+		li := layerInfo{open: l.Compressed}
+		if i < len(m.Layers) {
+			li.size = m.Layers[i].Size
+		}
+		im.layers = append(im.layers, li)
+	}
+	return rawCfg, nil
+}
+
 // pass streams layer i once, calling fn for each tar entry, and verifies
 // the layer's diff ID at the end. total accumulates uncompressed bytes
 // across layers for the image-size limit (nil to skip that check).
 func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io.Reader) error) (int64, error) {
 	li := im.layers[i]
-	rc, err := im.uncompressed(li.layer)
+	rc, err := im.uncompressed(li)
 	if err != nil {
 		return 0, err
 	}
@@ -274,40 +296,150 @@ func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io
 	return lr.n, nil
 }
 
-// uncompressed opens a layer's tar stream. Where the layer's blob is read
-// as stored (layouts, registries, compressed docker archives), it is
+// uncompressed opens a layer's tar stream: the blob as stored,
 // decompressed here with klauspost/compress, which inflates about twice as
-// fast as compress/gzip, the bulk of the time an image takes (measured on a
-// Debian 12 minbase image: 0.98 s CPU with compress/gzip); otherwise
-// go-containerregistry's own Uncompressed is used, which for uncompressed
-// docker archives reads the tar as it is.
-func (im *Image) uncompressed(l v1.Layer) (io.ReadCloser, error) {
-	if !im.blobsAsStored {
-		return l.Uncompressed()
+// fast as compress/gzip. Inflating is the bulk of the time an image takes
+// (a Debian 12 minbase image: 0.98 s CPU with compress/gzip, 0.57 s with
+// klauspost), so it runs a few chunks ahead of the reader in its own
+// goroutine (readAhead): with two cores, hashing the layer and parsing the
+// tar overlap inflating instead of following it.
+func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, error) {
+	if li.open == nil {
+		return nil, errors.New("layer has no content")
 	}
-	rc, err := l.Compressed()
+	rc, err := li.open()
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(rc, 1<<20)
+	br := bufio.NewReaderSize(rc, 64<<10)
 	magic, _ := br.Peek(4)
+	var zr io.Reader
+	var zclose func()
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := kgzip.NewReader(br)
+		gz, err := kgzip.NewReader(br)
 		if err != nil {
 			rc.Close()
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+		zr, zclose = gz, func() { gz.Close() }
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		zd, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			rc.Close()
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
-		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+		zr, zclose = zd, zd.Close
+	default:
+		zr, zclose = br, func() {}
 	}
-	return readCloser{br, rc.Close}, nil
+	return newReadAhead(zr, func() error {
+		// Closing the blob first unblocks a read the goroutine may be
+		// waiting on (a registry download); the decompressor is closed
+		// only once the goroutine that uses it has returned.
+		return rc.Close()
+	}, zclose), nil
+}
+
+// readAhead reads r in its own goroutine, up to aheadChunks chunks before
+// the consumer. Memory stays bounded (aheadChunks+1 buffers) and the limits
+// are still enforced by the consumer (limitReader), which decides whether
+// to read on.
+type readAhead struct {
+	ch      chan chunk
+	free    chan []byte
+	done    chan struct{}
+	exited  chan struct{}
+	cur     []byte
+	buf     []byte // the buffer cur lies in; back to free when drained
+	err     error
+	closeRC func() error
+	after   func()
+	once    sync.Once
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+const (
+	aheadChunkSize = 256 << 10
+	aheadChunks    = 3
+)
+
+func newReadAhead(r io.Reader, closeRC func() error, after func()) *readAhead {
+	ra := &readAhead{
+		ch:      make(chan chunk, aheadChunks),
+		free:    make(chan []byte, aheadChunks+1),
+		done:    make(chan struct{}),
+		exited:  make(chan struct{}),
+		closeRC: closeRC,
+		after:   after,
+	}
+	for range aheadChunks + 1 {
+		ra.free <- make([]byte, aheadChunkSize)
+	}
+	go ra.fill(r)
+	return ra
+}
+
+func (ra *readAhead) fill(r io.Reader) {
+	defer close(ra.exited)
+	for {
+		var b []byte
+		select {
+		case b = <-ra.free:
+		case <-ra.done:
+			return
+		}
+		// Not io.ReadFull: it would turn a truncated stream's error into
+		// a plain end of stream.
+		n := 0
+		var err error
+		for n < len(b) && err == nil {
+			var m int
+			m, err = r.Read(b[n:])
+			n += m
+		}
+		select {
+		case ra.ch <- chunk{b[:n], err}:
+		case <-ra.done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.buf != nil {
+			ra.free <- ra.buf[:cap(ra.buf)] // never blocks: free holds every buffer
+			ra.buf = nil
+		}
+		if ra.err != nil {
+			return 0, ra.err
+		}
+		c := <-ra.ch // fill sends an error before it stops, so this cannot hang
+		ra.buf, ra.cur, ra.err = c.b, c.b, c.err
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// Close stops the goroutine and closes the blob and the decompressor.
+func (ra *readAhead) Close() error {
+	var err error
+	ra.once.Do(func() {
+		close(ra.done)
+		err = ra.closeRC()
+		<-ra.exited
+		ra.after()
+	})
+	return err
 }
 
 type readCloser struct {
@@ -434,30 +566,43 @@ func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
 	parent := im.ensureDir(dir, i)
 	parent.children[base] = n
 	if n.mode.IsRegular() && !n.hardlink && im.opts.Want(p, n.mode) {
-		return im.capture(p, n, r)
+		return im.capture(p, n, r, n.mode&0o111 == 0)
 	}
 	return nil
 }
 
-// capture copies a file's content into memory (small) or the spool.
-func (im *Image) capture(p string, n *node, r io.Reader) error {
+// capture copies a file's content into memory or the spool. Only small
+// files the layer pass claims for what they are (lockfiles, package
+// databases) are held in memory; executables, which extractors mostly open
+// only to find they are not Go or Rust binaries, and files copied out when
+// a layer is read again, go to the spool, so memory stays small however
+// many of them an image holds.
+func (im *Image) capture(p string, n *node, r io.Reader, inMemory bool) error {
 	if n.size > im.opts.MaxFileSize {
 		im.warn(fmt.Sprintf("%s: %d bytes is over the %d-byte limit; not read", p, n.size, im.opts.MaxFileSize))
 		return nil
 	}
-	if n.size <= smallFile {
+	if inMemory && n.size <= smallFile {
 		data := make([]byte, n.size)
 		if _, err := io.ReadFull(r, data); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		im.mu.Lock()
 		n.data, n.captured = data, true
+		im.mu.Unlock()
 		return nil
 	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
+	if im.copyBuf == nil {
+		im.copyBuf = make([]byte, 64<<10)
+	}
 	off := im.spoolSz
 	w := io.NewOffsetWriter(im.spool, off)
-	copied, err := io.CopyN(w, r, n.size)
+	copied, err := io.CopyBuffer(w, io.LimitReader(r, n.size), im.copyBuf)
+	if err == nil && copied < n.size {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
@@ -495,6 +640,7 @@ func (im *Image) rereadLayer(i int, want string) error {
 	im.mu.Lock()
 	done := im.reread[i]
 	im.mu.Unlock()
+	im.opts.Logger.Debug("reading a layer again", "layer", im.layers[i].digest, "for", want)
 	return im.replay(i, func(p string, n *node) bool {
 		return p == want || (!done && n.size <= smallFile)
 	}, func() { im.mu.Lock(); im.reread[i] = true; im.mu.Unlock() })
@@ -513,26 +659,12 @@ func (im *Image) replay(i int, take func(string, *node) bool, after func()) erro
 		if err != nil || n.layer != layer || n.hardlink || im.isCaptured(n) || !take(p, n) {
 			return nil
 		}
-		return im.captureLocked(p, n, r)
+		return im.capture(p, n, r, false)
 	})
 	if err == nil {
 		after()
 	}
 	return err
-}
-
-func (im *Image) captureLocked(p string, n *node, r io.Reader) error {
-	if n.size <= smallFile {
-		data := make([]byte, n.size)
-		if _, err := io.ReadFull(r, data); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		im.mu.Lock()
-		n.data, n.captured = data, true
-		im.mu.Unlock()
-		return nil
-	}
-	return im.capture(p, n, r)
 }
 
 // ensureDir returns the directory at p, creating it and its parents (as

@@ -372,13 +372,16 @@ func TestLimits(t *testing.T) {
 		"image":   {MaxImageSize: 2 << 20},
 		"entries": {MaxEntries: 0 + 1},
 	} {
+		target := dir
 		if name == "entries" {
-			// one entry is allowed; a two-entry layer is not
+			// one entry is allowed; a two-entry layer is not (a layout of
+			// its own, since map order would let it replace dir for the
+			// cases that follow)
 			img2 := buildImage(t, amd64, layer(t, reg("a", "1"), reg("b", "2")))
-			dir = t.TempDir()
-			writeLayout(t, dir, img2, "x")
+			target = t.TempDir()
+			writeLayout(t, target, img2, "x")
 		}
-		_, err := Open(context.Background(), "oci", dir, opts)
+		_, err := Open(context.Background(), "oci", target, opts)
 		if !errors.Is(err, ErrLimit) {
 			t.Errorf("%s: err = %v, want ErrLimit", name, err)
 		}
@@ -436,8 +439,17 @@ func FuzzLayer(f *testing.F) {
 		// whiteouts and opaque markers meet lower-layer entries.
 		im := &Image{opts: Options{Want: func(string, fs.FileMode) bool { return true }}}
 		im.opts.defaults()
-		im.layers = []layerInfo{{digest: "sha256:0"}, {digest: "sha256:1"}}
+		// Files read back from a layer come from the same stream, which
+		// fails its (made-up) diff ID check: an error, never a panic.
+		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		im.layers = []layerInfo{{digest: "sha256:0", open: open}, {digest: "sha256:1", open: open}}
 		im.fsys = &FS{img: im, root: &node{name: ".", mode: fs.ModeDir | 0o755, children: map[string]*node{}}}
+		spool, err := os.CreateTemp(t.TempDir(), "spool")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer spool.Close()
+		im.spool, im.reread = spool, map[int]bool{}
 		for i := range 2 {
 			tr := tar.NewReader(bytes.NewReader(data))
 			for n := 0; n < 1000; n++ {
