@@ -33,6 +33,9 @@ const (
 	Ubuntu    Ecosystem = "Ubuntu"
 	Alpine    Ecosystem = "Alpine"
 	RPM       Ecosystem = "RPM" // Red Hat family; OSV splits these by distro.
+	// GitHubActions names an action or reusable workflow by its repository,
+	// "owner/repo", as OSV's ecosystem of that name does.
+	GitHubActions Ecosystem = "GitHub Actions"
 	// Unknown is used for components of foreign SBOMs whose purl type hallmark
 	// does not map to an OSV ecosystem.
 	Unknown Ecosystem = ""

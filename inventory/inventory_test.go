@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +30,11 @@ func TestPURL(t *testing.T) {
 		{RPM, "centerim", "4.22.10-1.el6", map[string]string{"arch": "i686", "epoch": "1", "distro": "fedora-25", "namespace": ""}, "pkg:rpm/centerim@4.22.10-1.el6?arch=i686&distro=fedora-25&epoch=1"},
 		{Debian, "zlib1g", "1:1.2.13", map[string]string{"namespace": "x"}, "pkg:deb/debian/zlib1g@1:1.2.13?namespace=x"},
 		{Unknown, "thing", "1", nil, "pkg:generic/thing@1"},
+		{GitHubActions, "actions/checkout", "v4", nil, "pkg:github/actions/checkout@v4"},
+		{GitHubActions, "CodSpeedHQ/action", "v5.2.1", nil, "pkg:github/codspeedhq/action@v5.2.1"},
+		{GitHubActions, "github/codeql-action", "v3", map[string]string{"subpath": "upload-sarif"}, "pkg:github/github/codeql-action@v3#upload-sarif"},
+		{GitHubActions, "anchore/workflows", "7212994dc8fc3a53fe9c8e766ab5b4ddd16ea3d4", map[string]string{"subpath": ".github/workflows/check-gate.yaml"}, "pkg:github/anchore/workflows@7212994dc8fc3a53fe9c8e766ab5b4ddd16ea3d4#.github/workflows/check-gate.yaml"},
+		{GitHubActions, "o/r", "feature/x", map[string]string{"subpath": ""}, "pkg:github/o/r@feature%2Fx"},
 	}
 	for _, tt := range tests {
 		got := PURL(tt.eco, tt.name, tt.version, tt.q)
@@ -46,6 +52,9 @@ func TestPURL(t *testing.T) {
 			wantName = NormalizePyPIName(tt.name)
 		case Packagist:
 			wantName = "symfony/console"
+		case GitHubActions:
+			// purl-spec's github type lower-cases owner and repository.
+			wantName = strings.ToLower(tt.name)
 		}
 		if p.Ecosystem != tt.eco || p.Name != wantName || p.Version != tt.version {
 			t.Errorf("ParsePURL(%q) = %+v, want %s %s %s", got, p, tt.eco, wantName, tt.version)
@@ -142,6 +151,7 @@ func FuzzParsePURL(f *testing.F) {
 	f.Add("pkg:npm/%40babel/core@7.24.0")
 	f.Add("pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12")
 	f.Add("pkg:golang/github.com/a/b@v1.0.0#sub/path")
+	f.Add("pkg:github/actions/cache@v4#restore")
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := ParsePURL(s)
 		if err != nil {

@@ -21,6 +21,9 @@ var purlTypes = map[Ecosystem]string{
 	Ubuntu:    packageurl.TypeDebian,
 	Alpine:    packageurl.TypeApk,
 	RPM:       packageurl.TypeRPM,
+	// purl-spec's github type names a repository at a commit or tag, with a
+	// path within it as the subpath; it is what syft writes for actions.
+	GitHubActions: packageurl.TypeGithub,
 }
 
 // NormalizePyPIName applies PEP 503: lower case, runs of "-", "_", "."
@@ -53,13 +56,15 @@ func NormalizePyPIName(name string) string {
 // for deb and rpm). For RPM the caller also passes "namespace": purl-spec's
 // rpm namespace is the vendor ("fedora", "redhat", "opensuse"), which
 // neither the name nor the ecosystem tells; it becomes the namespace and
-// is not a qualifier.
+// is not a qualifier. For GitHub Actions the name is "owner/repo" and the
+// caller passes the path of an action or workflow within the repository as
+// "subpath", which becomes the purl's subpath.
 func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) string {
 	typ, ok := purlTypes[eco]
 	if !ok {
 		typ = packageurl.TypeGeneric
 	}
-	var namespace string
+	var namespace, subpath string
 	switch eco {
 	case Go:
 		if i := strings.LastIndex(name, "/"); i >= 0 {
@@ -90,18 +95,26 @@ func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) str
 		namespace = "alpine"
 	case RPM:
 		namespace = qualifiers["namespace"]
+	case GitHubActions:
+		if i := strings.Index(name, "/"); i >= 0 {
+			namespace, name = name[:i], name[i+1:]
+		}
+		subpath = qualifiers["subpath"]
 	}
 	var qs packageurl.Qualifiers
 	for k, v := range qualifiers {
-		if eco == RPM && k == "namespace" {
+		if eco == RPM && k == "namespace" || eco == GitHubActions && k == "subpath" {
 			continue
 		}
 		if v != "" {
 			qs = append(qs, packageurl.Qualifier{Key: k, Value: v})
 		}
 	}
-	p := packageurl.NewPackageURL(typ, namespace, name, version, qs, "")
-	_ = p.Normalize() // sorts qualifiers; errors only for invalid types, which ours are not
+	p := packageurl.NewPackageURL(typ, namespace, name, version, qs, subpath)
+	// Normalize sorts qualifiers and lower-cases names where the type says
+	// so; it fails only for invalid types, which ours are not, and for a
+	// subpath with "." or ".." segments, which callers do not pass.
+	_ = p.Normalize()
 	return p.ToString()
 }
 
@@ -110,7 +123,7 @@ type ParsedPURL struct {
 	Ecosystem  Ecosystem
 	Name       string // ecosystem spelling, as in Package.Name
 	Version    string
-	Qualifiers map[string]string // for rpm also "namespace" (the vendor), as PURL takes it
+	Qualifiers map[string]string // for rpm also "namespace" (the vendor), for github "subpath", as PURL takes them
 	Type       string            // the purl type, also for types with no OSV ecosystem
 }
 
@@ -153,6 +166,14 @@ func ParsePURL(s string) (ParsedPURL, error) {
 		// Handed back the way PURL takes it, so PURL(ParsePURL(u)) is u.
 		if p.Namespace != "" {
 			out.Qualifiers["namespace"] = p.Namespace
+		}
+	case packageurl.TypeGithub:
+		// OSV keys GitHub Actions advisories by the repository; the purl
+		// type names any GitHub repository, and an advisory about one is
+		// about it whatever uses it.
+		out.Ecosystem, out.Name = GitHubActions, join(p.Namespace, "/", p.Name)
+		if p.Subpath != "" {
+			out.Qualifiers["subpath"] = p.Subpath
 		}
 	default:
 		out.Ecosystem, out.Name = Unknown, join(p.Namespace, "/", p.Name)

@@ -7,6 +7,7 @@ import (
 	"github.com/hallmark-dev/hallmark/extract/apk"
 	"github.com/hallmark-dev/hallmark/extract/dotnet"
 	"github.com/hallmark-dev/hallmark/extract/dpkg"
+	"github.com/hallmark-dev/hallmark/extract/githubactions"
 	"github.com/hallmark-dev/hallmark/extract/golang"
 	"github.com/hallmark-dev/hallmark/extract/java"
 	"github.com/hallmark-dev/hallmark/extract/npm"
@@ -29,11 +30,13 @@ func Default() []extract.Extractor {
 		java.GradleLock{},
 		java.Archive{},
 		ruby.New(),
+		ruby.NewGemspec(),
 		php.New(),
 		dotnet.New(),
 		dpkg.New(),
 		apk.New(),
 		rpm.New(),
+		rpm.NewFile(),
 		golang.GoMod{},
 		golang.Binary{},
 		rust.CargoLock{},
@@ -41,5 +44,6 @@ func Default() []extract.Extractor {
 		npm.PackageLock{},
 		npm.YarnLock{},
 		npm.PnpmLock{},
+		githubactions.New(),
 	}
 }

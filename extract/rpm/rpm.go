@@ -2,7 +2,9 @@
 // SUSE system (Fedora, RHEL, CentOS, Rocky, AlmaLinux, Amazon Linux,
 // openSUSE) from rpm's SQLite database: var/lib/rpm/rpmdb.sqlite (RHEL 9,
 // Amazon Linux 2023) and usr/lib/sysimage/rpm/rpmdb.sqlite (Fedora 36 and
-// later, where var/lib/rpm is a symlink to it).
+// later, where var/lib/rpm is a symlink to it). File reads .rpm package
+// files, one package each, with the same header parser (see File for the
+// package file format and what differs).
 //
 // Specs implemented:
 //   - The database is rpm's sqlite backend (rpm 4.16 and later,

@@ -1,5 +1,6 @@
 // Package ruby inventories Ruby gems from Bundler's lockfile, Gemfile.lock
-// (or gems.locked).
+// (or gems.locked), and from gem specifications (*.gemspec; see Gemspec for
+// the subset of Ruby read there).
 //
 // Spec: Bundler has no written grammar for the lockfile; this follows its
 // parser, Bundler::LockfileParser

@@ -6,6 +6,10 @@
 #
 # Needs Debian's rpm and gnupg packages (apt-get install -y rpm gnupg);
 # Debian 12's rpm is 4.18.0, with the sqlite backend as its default.
+#
+# "make-rpmdb.sh packages" instead copies two of the built package files,
+# the binary hello and the source package of tiny-shell, to packages/ (the
+# fixtures of the package file extractor) and leaves the database alone.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -24,6 +28,21 @@ for spec in "$here"/specs/*.spec; do
 		--define "clamp_mtime_to_source_date_epoch 1" \
 		"$spec"
 done
+
+if [ "${1-}" = packages ]; then
+	rpmbuild -bs --quiet \
+		--define "_topdir $work/build" \
+		--define "use_source_date_epoch_as_buildtime 1" \
+		--define "_buildhost fixture.hallmark.invalid" \
+		--define "_source_payload w9.gzdio" \
+		--define "clamp_mtime_to_source_date_epoch 1" \
+		"$here/specs/shell.spec"
+	mkdir -p "$here/packages"
+	cp "$work"/build/RPMS/x86_64/hello-1.2.3-4.fc40.x86_64.rpm \
+		"$work"/build/SRPMS/tiny-shell-*.src.rpm "$here/packages/"
+	ls -l "$here/packages"
+	exit 0
+fi
 
 export GNUPGHOME="$work/gnupg"
 mkdir -m 700 "$GNUPGHOME"
