@@ -3,8 +3,6 @@ package sbom_test
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,19 +90,7 @@ func TestDecodeNamesFormat(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, pattern := range []string{"cyclonedx/testdata/*.cdx.*", "spdx/testdata/*.spdx*", "cyclonedx/testdata/foreign/*.json", "spdx/testdata/foreign/*.spdx"} {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			if strings.HasSuffix(file, ".golden.json") {
-				continue
-			}
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	sbomtest.AddSeeds(f, "cyclonedx/testdata/*.cdx.*", "spdx/testdata/*.spdx*", "cyclonedx/testdata/foreign/*.json", "spdx/testdata/foreign/*.spdx")
 	f.Add([]byte("SPDXVersion: SPDX-2.3\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		format, err := sbom.Detect(data)
@@ -118,10 +104,6 @@ func FuzzDecode(f *testing.F) {
 		if got != format {
 			t.Fatalf("Decode found %s, Detect %s", got, format)
 		}
-		for _, p := range inv.Packages {
-			if p.PURL == "" {
-				t.Fatalf("package without purl: %+v", p)
-			}
-		}
+		sbomtest.CheckPURLs(t, inv)
 	})
 }

@@ -7,6 +7,11 @@
 //   - minbase: a Debian 12 image made with debootstrap --variant=minbase by
 //     .ci/debian-image.sh (one gzip layer, about 100 MB), as .ci/run builds
 //     it for the tests;
+//   - global: that image plus one layer of what multi leaves to
+//     lockfiles and requirements files, without them: npm packages
+//     installed with `npm install -g` (a global node_modules has no
+//     lockfile) and Python distributions from Debian's packages unpacked
+//     with dpkg-deb -x (dist-info and egg-info, no requirements.txt);
 //   - multi: that image plus four layers the benchmark builds with
 //     go-containerregistry: an npm project installed with `npm install
 //     --ignore-scripts` (node_modules and package-lock.json); two Go
@@ -26,14 +31,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -47,12 +50,14 @@ import (
 	"github.com/package-url/packageurl-go"
 
 	"github.com/hallmark-dev/hallmark/bench/internal/measure"
+	"github.com/hallmark-dev/hallmark/bench/internal/pkgset"
+	"github.com/hallmark-dev/hallmark/bench/internal/setup"
 )
 
 var (
 	workDir = flag.String("dir", "bench/out/image", "where inputs and outputs go")
 	runs    = flag.Int("runs", 3, "runs per tool per input; the fastest wall time and the smallest CPU time count")
-	only    = flag.String("only", "", "comma-separated input names to run (minbase,multi)")
+	only    = flag.String("only", "", "comma-separated input names to run (minbase,global,multi)")
 )
 
 // npmPackages make a realistic service's node_modules: about 300 packages,
@@ -62,6 +67,14 @@ var npmPackages = []string{"express@4.21.2", "react@18.3.1", "react-dom@18.3.1",
 // debPackages are unpacked into the "python+java" layer without dpkg
 // registering them: installed Python distributions (egg-info) and a jar.
 var debPackages = []string{"python3-requests", "python3-urllib3", "python3-idna", "python3-certifi", "python3-chardet", "libcommons-lang3-java"}
+
+// globalNpm are installed with `npm install -g`: no lockfile, nested
+// duplicate versions and scoped packages.
+var globalNpm = []string{"typescript@5.7.3", "nodemon@3.1.9", "eslint@9.17.0"}
+
+// globalDebs are Python distributions unpacked without dpkg and without a
+// requirements file: flask and its dependencies.
+var globalDebs = []string{"python3-flask", "python3-jinja2", "python3-werkzeug", "python3-click", "python3-itsdangerous", "python3-markupsafe", "python3-blinker"}
 
 // requirements pins what the Python layer holds, as a project would.
 const requirements = `# the API's runtime dependencies
@@ -86,7 +99,7 @@ func main() {
 	peers := cmp.Or(os.Getenv("HALLMARK_PEERS"), filepath.Join(os.Getenv("HOME"), ".cache/hallmark-peers"))
 
 	hallmark := filepath.Join(dir, "hallmark")
-	run("", "go", "build", "-o", hallmark, "./cmd/hallmark")
+	check(setup.Run("", "go", "build", "-o", hallmark, "./cmd/hallmark"))
 	tools := []tool{{
 		name: "hallmark",
 		argv: func(img, out string) []string { return []string{hallmark, "sbom", "-q", img, "--output", out} },
@@ -132,10 +145,11 @@ func main() {
 		make       func() error
 	}{
 		{"minbase", minbase, nil},
+		{"global", filepath.Join(dir, "global.tar"), func() error { return makeGlobal(dir, minbase) }},
 		{"multi", filepath.Join(dir, "multi.tar"), func() error { return makeMulti(dir, minbase, peers) }},
 	}
 
-	load0 := loadavg()
+	load0 := cmp.Or(measure.LoadAvg(), "?")
 	start := time.Now()
 	type row struct {
 		input, tool string
@@ -162,7 +176,7 @@ func main() {
 		}
 	}
 	fmt.Printf("%s, %s, load average %s at the start and %s at the end (%s)\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS+"/"+runtime.GOARCH, load0, loadavg(), time.Since(start).Round(time.Second))
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS+"/"+runtime.GOARCH, load0, cmp.Or(measure.LoadAvg(), "?"), time.Since(start).Round(time.Second))
 	fmt.Printf("| input | tool | wall | CPU (user+sys) | peak RSS | packages | by type | wall / hallmark | CPU / hallmark | RSS / hallmark |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var base row
 	for _, r := range rows {
@@ -178,9 +192,9 @@ func main() {
 			base = r
 			continue
 		}
-		onlyH, onlyP := diff(base.pkgs, r.pkgs), diff(r.pkgs, base.pkgs)
-		writeLines(filepath.Join(dir, r.input+".only-hallmark-vs-"+r.tool+".txt"), onlyH)
-		writeLines(filepath.Join(dir, r.input+".only-"+r.tool+".txt"), onlyP)
+		onlyH, onlyP := pkgset.Diff(base.pkgs, r.pkgs), pkgset.Diff(r.pkgs, base.pkgs)
+		check(pkgset.WriteLines(filepath.Join(dir, r.input+".only-hallmark-vs-"+r.tool+".txt"), onlyH))
+		check(pkgset.WriteLines(filepath.Join(dir, r.input+".only-"+r.tool+".txt"), onlyP))
 		fmt.Printf("%s: only hallmark %d %s, only %s %d %s\n", r.input, len(onlyH), byTypeList(onlyH), r.tool, len(onlyP), byTypeList(onlyP))
 	}
 	fmt.Printf("\nThe package-set differences are listed in %s/*.only-*.txt\n", dir)
@@ -193,35 +207,14 @@ func main() {
 // looked at as a component of type file, without a purl: those drop out,
 // as do the operating system itself and the image's own component.
 func packages(file string) map[string]bool {
-	data, err := os.ReadFile(file)
-	check(err)
-	var bom struct {
-		Metadata struct {
-			Component *component `json:"component"`
-		} `json:"metadata"`
-		Components []component `json:"components"`
-	}
-	check(json.Unmarshal(data, &bom))
-	out := map[string]bool{}
-	var walk func([]component)
-	walk = func(cs []component) {
-		for _, c := range cs {
-			if c.PURL != "" && c.Type != "file" && c.Type != "operating-system" && c.Type != "container" {
-				if id, ok := identity(c.PURL); ok {
-					out[id] = true
-				}
-			}
-			walk(c.Components)
+	out, err := pkgset.Read(file, func(c pkgset.Component) (string, bool) {
+		if c.Type == "file" || c.Type == "operating-system" || c.Type == "container" {
+			return "", false
 		}
-	}
-	walk(bom.Components)
+		return identity(c.PURL)
+	})
+	check(err)
 	return out
-}
-
-type component struct {
-	Type       string      `json:"type"`
-	PURL       string      `json:"purl"`
-	Components []component `json:"components"`
 }
 
 func identity(purl string) (string, bool) {
@@ -277,17 +270,6 @@ func byTypeList(ids []string) string {
 	return strings.Join(parts, ", ")
 }
 
-func diff(a, b map[string]bool) []string {
-	var out []string
-	for k := range a {
-		if !b[k] {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // makeMulti builds the multi-layer image on top of minbase and writes it
 // as a docker save tarball.
 func makeMulti(dir, minbase, peers string) error {
@@ -298,7 +280,7 @@ func makeMulti(dir, minbase, peers string) error {
 	app := filepath.Join(stage, "npm/app")
 	check(os.MkdirAll(app, 0o755))
 	check(os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"bench-service","version":"1.0.0","private":true}`+"\n"), 0o644))
-	if err := runIn(app, "npm", append([]string{"install", "--ignore-scripts", "--no-audit", "--no-fund"}, npmPackages...)...); err != nil {
+	if err := setup.Run(app, "npm", append([]string{"install", "--ignore-scripts", "--no-audit", "--no-fund"}, npmPackages...)...); err != nil {
 		return err
 	}
 
@@ -315,13 +297,13 @@ func makeMulti(dir, minbase, peers string) error {
 	// registered with dpkg, and the requirements.txt that names them
 	debs := filepath.Join(dir, "debs")
 	check(os.MkdirAll(debs, 0o755))
-	if err := runIn(debs, "apt-get", append([]string{"download", "-q"}, debPackages...)...); err != nil {
+	if err := setup.Run(debs, "apt-get", append([]string{"download", "-q"}, debPackages...)...); err != nil {
 		return fmt.Errorf("%w (run apt-get update first)", err)
 	}
 	lib := filepath.Join(stage, "libs")
 	files, _ := filepath.Glob(filepath.Join(debs, "*.deb"))
 	for _, f := range files {
-		if err := runIn("", "dpkg-deb", "-x", f, lib); err != nil {
+		if err := setup.Run("", "dpkg-deb", "-x", f, lib); err != nil {
 			return err
 		}
 	}
@@ -340,6 +322,36 @@ func makeMulti(dir, minbase, peers string) error {
 		whiteout("usr/lib/python3/dist-packages/"+filepath.Base(egg[0])),
 	))
 
+	return writeImage(minbase, filepath.Join(dir, "multi.tar"), "example.local/bench-multi:1", layers...)
+}
+
+// makeGlobal builds the global image on top of minbase: npm packages
+// installed globally and Python distributions unpacked from Debian's
+// packages, with no lockfile or requirements file naming them.
+func makeGlobal(dir, minbase string) error {
+	stage := filepath.Join(dir, "layers-global")
+	check(os.RemoveAll(stage))
+	check(os.MkdirAll(filepath.Join(stage, "usr/local"), 0o755))
+	if err := setup.Run("", "npm", append([]string{"install", "-g", "--prefix", filepath.Join(stage, "usr/local"), "--ignore-scripts", "--no-audit", "--no-fund"}, globalNpm...)...); err != nil {
+		return err
+	}
+	debs := filepath.Join(dir, "debs-global")
+	check(os.MkdirAll(debs, 0o755))
+	if err := setup.Run(debs, "apt-get", append([]string{"download", "-q"}, globalDebs...)...); err != nil {
+		return fmt.Errorf("%w (run apt-get update first)", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(debs, "*.deb"))
+	for _, f := range files {
+		if err := setup.Run("", "dpkg-deb", "-x", f, stage); err != nil {
+			return err
+		}
+	}
+	return writeImage(minbase, filepath.Join(dir, "global.tar"), "example.local/bench-global:1", layerFromDir(stage))
+}
+
+// writeImage appends layers to the minbase image and writes it as a docker
+// save tarball.
+func writeImage(minbase, out, ref string, layers ...v1.Layer) error {
 	base, err := tarball.ImageFromPath(minbase, nil)
 	if err != nil {
 		return err
@@ -357,11 +369,10 @@ func makeMulti(dir, minbase, peers string) error {
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return err
 	}
-	tag, err := name.NewTag("example.local/bench-multi:1")
+	tag, err := name.NewTag(ref)
 	if err != nil {
 		return err
 	}
-	out := filepath.Join(dir, "multi.tar")
 	if err := tarball.WriteToFile(out+".tmp", tag, img); err != nil {
 		return err
 	}
@@ -456,32 +467,7 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 	return os.WriteFile(dst, data, mode)
 }
 
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	return strings.Join(f[:3], " ")
-}
-
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-func writeLines(file string, lines []string) {
-	check(os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
-}
-
-func run(dir, name string, args ...string) { check(runIn(dir, name, args...)) }
-
-func runIn(dir, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
-	}
-	return nil
-}
 
 func check(err error) {
 	if err != nil {

@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"debug/buildinfo"
 	"encoding/json"
@@ -33,6 +32,8 @@ import (
 	"github.com/package-url/packageurl-go"
 
 	"github.com/hallmark-dev/hallmark/bench/internal/measure"
+	"github.com/hallmark-dev/hallmark/bench/internal/pkgset"
+	"github.com/hallmark-dev/hallmark/bench/internal/setup"
 )
 
 var (
@@ -116,7 +117,7 @@ func main() {
 		log.Fatalf("syft not found at %s: run `source .ci/peers.sh && peer_install syft github.com/anchore/syft/cmd/syft@v1.57.0`", syft)
 	}
 	hallmark := filepath.Join(dir, "hallmark")
-	run("go", "build", "-o", hallmark, "./cmd/hallmark")
+	check(setup.Run("", "go", "build", "-o", hallmark, "./cmd/hallmark"))
 
 	res := results{
 		Date:        time.Now().UTC().Format(time.RFC3339),
@@ -150,14 +151,14 @@ func main() {
 		}
 		hOut := filepath.Join(dir, in.name+".hallmark.cdx.json")
 		sOut := filepath.Join(dir, in.name+".syft.cdx.json")
-		r := inputResult{Name: in.name, Path: in.path, LoadBefore: loadavg()}
+		r := inputResult{Name: in.name, Path: in.path, LoadBefore: measure.LoadAvg()}
 		hArgs := []string{hallmark, "sbom", "-q", in.path, "--output", hOut}
 		h, hn := best(hArgs, []string{"SOURCE_DATE_EPOCH=0"})
 		sArgs := []string{syft, "scan", scheme + in.path, "-q", "-o", "cyclonedx-json=" + sOut}
 		s, sn := best(sArgs, []string{"SYFT_CHECK_FOR_APP_UPDATE=false"})
-		r.LoadAfter = loadavg()
+		r.LoadAfter = measure.LoadAvg()
 		hp, sp := purls(hOut), purls(sOut)
-		r.OnlyH, r.OnlyS = diff(hp, sp), diff(sp, hp)
+		r.OnlyH, r.OnlyS = pkgset.Diff(hp, sp), pkgset.Diff(sp, hp)
 		r.Common = len(hp) - len(r.OnlyH)
 		r.Hallmark = tool(hArgs, hn, h, len(hp))
 		r.Syft = tool(sArgs, sn, s, len(sp))
@@ -166,8 +167,8 @@ func main() {
 		fmt.Printf("%-9s %10s %10s %5.1fx %10s %10s %5.1fx %8s %8s %6d %6d %6d %6d\n", in.name,
 			measure.Ms(h.Wall), measure.Ms(s.Wall), r.WallRatio, measure.Ms(h.CPU), measure.Ms(s.CPU), r.CPURatio,
 			measure.MiB(h.MaxRSS), measure.MiB(s.MaxRSS), len(hp), len(sp), len(r.OnlyH), len(r.OnlyS))
-		writeLines(filepath.Join(dir, in.name+".only-hallmark.txt"), r.OnlyH)
-		writeLines(filepath.Join(dir, in.name+".only-syft.txt"), r.OnlyS)
+		check(pkgset.WriteLines(filepath.Join(dir, in.name+".only-hallmark.txt"), r.OnlyH))
+		check(pkgset.WriteLines(filepath.Join(dir, in.name+".only-syft.txt"), r.OnlyS))
 		res.Inputs = append(res.Inputs, r)
 	}
 	out := cmp.Or(*jsonOut, filepath.Join(dir, "results.json"))
@@ -213,29 +214,9 @@ func tool(argv []string, n int, r measure.Result, pkgs int) toolResult {
 // purls reads a CycloneDX JSON file and returns the identities of its
 // components (see identity).
 func purls(file string) map[string]bool {
-	data, err := os.ReadFile(file)
+	out, err := pkgset.Read(file, func(c pkgset.Component) (string, bool) { return identity(c.PURL), true })
 	check(err)
-	var bom struct {
-		Components []component `json:"components"`
-	}
-	check(json.Unmarshal(data, &bom))
-	out := map[string]bool{}
-	var walk func([]component)
-	walk = func(cs []component) {
-		for _, c := range cs {
-			if c.PURL != "" {
-				out[identity(c.PURL)] = true
-			}
-			walk(c.Components)
-		}
-	}
-	walk(bom.Components)
 	return out
-}
-
-type component struct {
-	PURL       string      `json:"purl"`
-	Components []component `json:"components"`
 }
 
 // identity is what two tools must agree on for a package to count as found
@@ -257,17 +238,6 @@ func identity(s string) string {
 	return p.ToString()
 }
 
-func diff(a, b map[string]bool) []string {
-	var out []string
-	for k := range a {
-		if !b[k] {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // syftVersion is the version syft reports, or, for a `go install`ed syft
 // that reports "[not provided]", the module version its build information
 // records.
@@ -284,18 +254,6 @@ func syftVersion(syft string) string {
 	return ""
 }
 
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func makeNPM(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil {
 		return nil
@@ -303,7 +261,7 @@ func makeNPM(dir string) error {
 	check(os.MkdirAll(dir, 0o755))
 	check(os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"bench-npm","version":"1.0.0","private":true}`), 0o644))
 	args := append([]string{"install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--legacy-peer-deps"}, npmPackages...)
-	return runIn(dir, "npm", args...)
+	return setup.Run(dir, "npm", args...)
 }
 
 func makeGoMod(dir string) error {
@@ -349,27 +307,6 @@ func makeDpkg(dir string) error {
 		}
 		check(os.MkdirAll(filepath.Join(dir, filepath.Dir(dst)), 0o755))
 		check(os.WriteFile(filepath.Join(dir, dst), data, 0o644))
-	}
-	return nil
-}
-
-func writeLines(file string, lines []string) {
-	var b bytes.Buffer
-	for _, l := range lines {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	check(os.WriteFile(file, b.Bytes(), 0o644))
-}
-
-func run(name string, args ...string) { check(runIn("", name, args...)) }
-
-func runIn(dir, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 	}
 	return nil
 }

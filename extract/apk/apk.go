@@ -178,14 +178,9 @@ func parse(s string) ([]*record, error) {
 		return nil
 	}
 	lineNo := 0
-	for off := 0; off < len(s); {
+	for line := range strings.Lines(s) {
 		lineNo++
-		line := s[off:]
-		if i := strings.IndexByte(line, '\n'); i >= 0 {
-			line, off = line[:i], off+i+1
-		} else {
-			off = len(s)
-		}
+		line = strings.TrimSuffix(line, "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
 			if err := finish(); err != nil {

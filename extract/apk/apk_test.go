@@ -1,14 +1,10 @@
 package apk
 
 import (
-	"context"
-	"io/fs"
 	"os"
 	"slices"
 	"testing"
-	"testing/fstest"
 
-	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -55,9 +51,7 @@ func TestClaims(t *testing.T) {
 
 func run(t *testing.T, path, data string) ([]inventory.Package, []inventory.Relationship, error) {
 	t.Helper()
-	fsys := fstest.MapFS{path: {Data: []byte(data)}}
-	info, _ := fs.Stat(fsys, path)
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: path, Info: info, MaxSize: 1 << 20})
+	return extracttest.RunFile(t, New(), path, []byte(data))
 }
 
 func TestRecords(t *testing.T) {

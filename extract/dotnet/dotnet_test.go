@@ -1,15 +1,11 @@
 package dotnet
 
 import (
-	"context"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -44,9 +40,7 @@ func TestClaims(t *testing.T) {
 
 func run(t *testing.T, data string) ([]inventory.Package, []inventory.Relationship, error) {
 	t.Helper()
-	fsys := fstest.MapFS{"packages.lock.json": {Data: []byte(data)}}
-	info, _ := fs.Stat(fsys, "packages.lock.json")
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: "packages.lock.json", Info: info, MaxSize: 1 << 20})
+	return extracttest.RunFile(t, New(), "packages.lock.json", []byte(data))
 }
 
 // TestCentralPackageManagement: a version 2 lock file with

@@ -93,11 +93,7 @@ func run(t *testing.T, files map[string]string, target string) ([]inventory.Pack
 	if data, err := fs.ReadFile(fsys, "etc/os-release"); err == nil {
 		distro = inventory.ParseOSRelease(data)
 	}
-	info, err := fs.Stat(fsys, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: target, Info: info, Distro: distro, MaxSize: 1 << 20})
+	return extracttest.Run(t, New(), fsys, target, distro)
 }
 
 func purls(pkgs []inventory.Package) []string {

@@ -1,5 +1,7 @@
 // Package extracttest runs one extractor over a fixture the way extract.Run
-// would, and renders the result for golden files. Used by extractor tests.
+// would, and renders the result for golden files; or over a file a test
+// writes inline, returning what the extractor returns. Used by extractor
+// tests.
 package extracttest
 
 import (
@@ -62,14 +64,30 @@ func Golden(t *testing.T, ex extract.Extractor, dir, file string) *inventory.Inv
 	return inv
 }
 
+// Run hands path within fsys to ex as extract.Run would, with distro and a
+// 1 MiB size limit, but without the Claims check and without normalising,
+// so that tests see what the extractor itself returns, errors included.
+// path must exist.
+func Run(t testing.TB, ex extract.Extractor, fsys fs.FS, path string, distro *inventory.Distro) ([]inventory.Package, []inventory.Relationship, error) {
+	t.Helper()
+	info, err := fs.Stat(fsys, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex.Extract(context.Background(), &extract.Input{FS: fsys, Path: path, Info: info, Distro: distro, MaxSize: 1 << 20})
+}
+
+// RunFile is Run on a file system holding only data at path.
+func RunFile(t testing.TB, ex extract.Extractor, path string, data []byte) ([]inventory.Package, []inventory.Relationship, error) {
+	t.Helper()
+	return Run(t, ex, mapFS{path: data}, path, nil)
+}
+
 // Fuzz runs ex over data as the file path and checks the invariants every
 // extractor keeps on any input: no panic, and every package it returns has a
 // name and a purl.
 func Fuzz(t *testing.T, ex extract.Extractor, path string, data []byte) {
-	fsys := mapFS{path: data}
-	info, _ := fs.Stat(fsys, path)
-	in := &extract.Input{FS: fsys, Path: path, Info: info, MaxSize: 1 << 20}
-	pkgs, _, err := ex.Extract(context.Background(), in)
+	pkgs, _, err := RunFile(t, ex, path, data)
 	if err != nil {
 		return
 	}

@@ -5,7 +5,7 @@ import (
 	"testing/fstest"
 )
 
-// mapFS is a one-file file system for fuzzing.
+// mapFS is a file system of files held in memory, each mode 0644.
 type mapFS map[string][]byte
 
 func (m mapFS) Open(name string) (fs.File, error) {

@@ -87,6 +87,11 @@ func (Extractor) Name() string { return "githubactions/uses" }
 // .github/workflows directory (GitHub reads no subdirectories there), and
 // action.yml or action.yaml anywhere.
 func (Extractor) Claims(p string, _ fs.FileMode) bool {
+	// A package under node_modules ships its own CI files; they describe
+	// how that package is built upstream, not what this software runs.
+	if strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/") {
+		return false
+	}
 	dir, base := path.Split(p)
 	if base == "action.yml" || base == "action.yaml" {
 		return true

@@ -107,6 +107,9 @@ func TestClaims(t *testing.T) {
 		"my-action.yml":                          false,
 		".github/workflows/ci.yml.disabled":      false,
 		"testdata/.github/workflows/ci.yml.orig": false,
+		// a dependency's own CI, installed with it
+		"node_modules/undefsafe/.github/workflows/release.yml": false,
+		"web/node_modules/@s/x/action.yml":                     false,
 	} {
 		if got := New().Claims(p, 0o644); got != want {
 			t.Errorf("Claims(%q) = %v", p, got)
@@ -167,9 +170,7 @@ func TestPackageOf(t *testing.T) {
 
 func run(t *testing.T, name, data string) ([]inventory.Package, error) {
 	t.Helper()
-	fsys := fstest.MapFS{name: {Data: []byte(data)}}
-	info, _ := fs.Stat(fsys, name)
-	pkgs, _, err := New().Extract(context.Background(), &extract.Input{FS: fsys, Path: name, Info: info, MaxSize: 1 << 20})
+	pkgs, _, err := extracttest.RunFile(t, New(), name, []byte(data))
 	return pkgs, err
 }
 

@@ -1,7 +1,9 @@
 // Package npm extracts JavaScript packages from the lockfiles of npm, yarn
-// and pnpm. It sits in the extract step of hallmark's flow: each extractor
-// claims one lockfile by its base name and returns packages (purl type npm,
-// OSV ecosystem "npm") and the dependency edges between them.
+// and pnpm, and from node_modules trees that no lockfile describes. It sits
+// in the extract step of hallmark's flow: each extractor claims one file
+// (a lockfile by its base name, an installed package.json by its place in
+// node_modules) and returns packages (purl type npm, OSV ecosystem "npm")
+// and the dependency edges between them.
 //
 // Formats and the subset covered:
 //
@@ -28,8 +30,22 @@
 //     https://github.com/pnpm/spec/tree/master/lockfile. Importers are the
 //     workspace projects, Type "application"; "link:" versions point at
 //     another importer and are not registry packages.
+//   - installed packages (Installed): node_modules/NAME/package.json and
+//     node_modules/@SCOPE/NAME/package.json at any depth
+//     (https://docs.npmjs.com/cli/v11/configuring-npm/package-json), for
+//     trees without a lockfile: global installs, node_modules copied
+//     without one. package.json files deeper inside a package are not
+//     packages. name (an alias when it differs from the folder), version,
+//     license or legacy licenses, and npm 5/6's _integrity and _resolved
+//     are read; dependencies, optionalDependencies and peerDependencies
+//     become edges to the package Node would load, the nearest
+//     node_modules up the path. Dev and Direct are unknown and left unset.
+//     Folders under a node_modules that sits beside a lockfile are left to
+//     the lockfile. Lockfiles inside an installed package (uri-js ships its
+//     yarn.lock) are not claimed: nothing installs from them, except
+//     npm-shrinkwrap.json, which npm follows.
 //
-// For every format a package is Dev only when it is reached from dev
+// For every lockfile format a package is Dev only when it is reached from dev
 // dependencies alone, and Direct when a project (root or workspace) declares
 // it. Integrity strings (SRI, https://www.w3.org/TR/SRI/) become hashes.
 package npm

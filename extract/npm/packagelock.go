@@ -23,9 +23,13 @@ func (PackageLock) Name() string { return "npm/package-lock" }
 
 // Claims implements extract.Extractor. npm's hidden lockfile,
 // node_modules/.package-lock.json, has another base name and is not claimed.
+// A package-lock.json inside an installed package is not what npm
+// installed from; a shrinkwrap there is.
 func (PackageLock) Claims(p string, _ fs.FileMode) bool {
 	switch path.Base(p) {
-	case "package-lock.json", "npm-shrinkwrap.json":
+	case "package-lock.json":
+		return !inInstalledPackage(p)
+	case "npm-shrinkwrap.json":
 		return true
 	}
 	return false
@@ -242,27 +246,18 @@ func (lf *lockfile) fromPackages() ([]inventory.Package, []inventory.Relationshi
 	}
 
 	// resolve finds the entry a dependency name means from the folder
-	// "from", as Node's require does: from/node_modules/name, then the same
-	// in each parent folder that is not itself a node_modules. Links are
-	// followed to their target.
+	// "from", as Node's require does. Links are followed to their target.
 	resolve := func(from, name string) string {
-		dir := from
-		for {
-			if path.Base(dir) != "node_modules" {
-				cand := joinPath(dir, "node_modules", name)
-				if e, ok := lf.Packages[cand]; ok && e != nil {
-					if e.Link {
-						return e.Resolved
-					}
-					return cand
-				}
+		return resolveNode(from, name, func(cand string) (string, bool) {
+			e, ok := lf.Packages[cand]
+			if !ok || e == nil {
+				return "", false
 			}
-			parent := dirOf(dir)
-			if dir == "" || parent == dir { // the root, or "/" in a malformed key
-				return ""
+			if e.Link {
+				return e.Resolved, true
 			}
-			dir = parent
-		}
+			return cand, true
+		})
 	}
 
 	var rels edgeList
@@ -306,4 +301,25 @@ func cmpStr(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// resolveNode finds what Node's require(name) loads from the package folder
+// from (https://nodejs.org/api/modules.html#loading-from-node_modules-folders):
+// from/node_modules/name, then the same in each parent folder that is not
+// itself a node_modules, up to the root "". find reports whether a
+// candidate folder holds a package, and what to return for it.
+func resolveNode(from, name string, find func(folder string) (string, bool)) string {
+	dir := from
+	for {
+		if path.Base(dir) != "node_modules" {
+			if r, ok := find(joinPath(dir, "node_modules", name)); ok {
+				return r
+			}
+		}
+		parent := dirOf(dir)
+		if dir == "" || parent == dir { // the root, or "/" in a malformed key
+			return ""
+		}
+		dir = parent
+	}
 }

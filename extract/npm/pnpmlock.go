@@ -21,7 +21,9 @@ type PnpmLock struct{}
 func (PnpmLock) Name() string { return "npm/pnpm-lock" }
 
 // Claims implements extract.Extractor.
-func (PnpmLock) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "pnpm-lock.yaml" }
+func (PnpmLock) Claims(p string, _ fs.FileMode) bool {
+	return path.Base(p) == "pnpm-lock.yaml" && !inInstalledPackage(p)
+}
 
 // pnpmLock is a pnpm lockfile of any supported version. Lockfiles of a
 // single project before v9 keep the importer's fields at the top level.

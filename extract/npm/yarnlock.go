@@ -21,7 +21,9 @@ type YarnLock struct{}
 func (YarnLock) Name() string { return "npm/yarn-lock" }
 
 // Claims implements extract.Extractor.
-func (YarnLock) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "yarn.lock" }
+func (YarnLock) Claims(p string, _ fs.FileMode) bool {
+	return path.Base(p) == "yarn.lock" && !inInstalledPackage(p)
+}
 
 // berryMarker starts yarn berry's lockfiles; yarn 1 never writes a
 // top-level __metadata entry.

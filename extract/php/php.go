@@ -46,7 +46,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
-	"github.com/hallmark-dev/hallmark/extract/internal/jsonpos"
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 

@@ -1,14 +1,11 @@
 package php
 
 import (
-	"context"
-	"io/fs"
 	"os"
 	"slices"
 	"testing"
 	"testing/fstest"
 
-	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -57,8 +54,7 @@ func run(t *testing.T, files map[string]string) ([]inventory.Package, []inventor
 	for p, c := range files {
 		fsys[p] = &fstest.MapFile{Data: []byte(c)}
 	}
-	info, _ := fs.Stat(fsys, "composer.lock")
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: "composer.lock", Info: info, MaxSize: 1 << 20})
+	return extracttest.Run(t, New(), fsys, "composer.lock", nil)
 }
 
 // TestProvides: a requirement on a virtual package resolves to the package

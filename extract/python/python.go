@@ -1,6 +1,6 @@
 // Package python inventories Python dependencies from the files projects
-// commit: pip requirements files, poetry.lock, Pipfile.lock, uv.lock and
-// pdm.lock. It sits in the extract stage: each extractor claims its files by
+// commit (pip requirements files, poetry.lock, Pipfile.lock, uv.lock and
+// pdm.lock) and from installed distributions. It sits in the extract stage: each extractor claims its files by
 // name and turns them into PyPI packages (names normalised per PEP 503,
 // https://peps.python.org/pep-0503/) with hashes, relationships and the
 // development flag.
@@ -32,6 +32,19 @@
 //   - pdm.lock (lock_version 4.x): packages, groups, PEP 508 dependency
 //     strings, inline files or [metadata.files]; pyproject.toml beside it
 //     tells dev groups from optional-dependency groups.
+//   - installed distributions (Installed): NAME.dist-info/METADATA
+//     (https://packaging.python.org/en/latest/specifications/recording-installed-packages/),
+//     NAME.egg-info/PKG-INFO and single-file NAME.egg-info, wherever they
+//     are (site-packages, Debian's dist-packages, vendored trees). The
+//     core metadata headers
+//     (https://packaging.python.org/en/latest/specifications/core-metadata/)
+//     give Name, Version, the license (License-Expression, else a short
+//     License, else license classifiers that name one SPDX license) and
+//     Requires-Dist; an egg's requires.txt stands in for Requires-Dist.
+//     Requirements tied to an extra are left out; the others become
+//     relationships to the distributions installed in the same directory.
+//     INSTALLER gives hallmark:python:installer. RECORD, direct_url.json
+//     and .egg directories (EGG-INFO) are not read.
 //
 // Nothing is resolved against an index: what the files say is what is
 // reported.

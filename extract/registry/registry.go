@@ -26,6 +26,7 @@ func Default() []extract.Extractor {
 		python.Pipenv{},
 		python.UV{},
 		python.PDM{},
+		python.Installed{},
 		java.POM{},
 		java.GradleLock{},
 		java.Archive{},
@@ -44,6 +45,7 @@ func Default() []extract.Extractor {
 		npm.PackageLock{},
 		npm.YarnLock{},
 		npm.PnpmLock{},
+		npm.Installed{},
 		githubactions.New(),
 	}
 }

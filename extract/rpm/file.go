@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
@@ -141,7 +140,9 @@ func readPackageFile(r io.Reader) (inventory.Package, error) {
 		return inventory.Package{}, fmt.Errorf("header: %w", err)
 	}
 
-	p, err := filePackage(h, leadType == leadTypeSrc)
+	p, err := headerPackage(h, leadType == leadTypeSrc, func(vendor string) map[string]string {
+		return map[string]string{"namespace": vendorNamespace(vendor)}
+	})
 	if err != nil {
 		return inventory.Package{}, fmt.Errorf("header: %w", err)
 	}
@@ -195,74 +196,6 @@ func short(err error, want int) error {
 		return fmt.Errorf("file ends before the %d bytes it needs", want)
 	}
 	return err
-}
-
-// filePackage makes the package a package file's main header describes.
-func filePackage(h *header, source bool) (inventory.Package, error) {
-	req := func(tag uint32) (string, error) {
-		s, err := h.string(tag)
-		if err == nil && s == "" {
-			err = fmt.Errorf("tag %s: missing or empty", tagLabel(tag))
-		}
-		return s, err
-	}
-	name, err := req(tagName)
-	if err != nil {
-		return inventory.Package{}, err
-	}
-	version, err := req(tagVersion)
-	if err != nil {
-		return inventory.Package{}, err
-	}
-	release, err := req(tagRelease)
-	if err != nil {
-		return inventory.Package{}, err
-	}
-	var opt [4]string
-	for i, tag := range []uint32{tagArch, tagLicense, tagVendor, tagSourceRPM} {
-		if opt[i], err = h.string(tag); err != nil {
-			return inventory.Package{}, err
-		}
-	}
-	arch, license, vendor, sourceRPM := opt[0], opt[1], opt[2], opt[3]
-	if source {
-		arch = "src"
-	}
-	epochs, err := h.int32s(tagEpoch)
-	if err != nil {
-		return inventory.Package{}, err
-	}
-
-	vr := version + "-" + release
-	q := map[string]string{"arch": arch, "namespace": vendorNamespace(vendor)}
-	p := inventory.Package{Name: name, Version: vr, Ecosystem: inventory.RPM}
-	if len(epochs) > 0 {
-		e := strconv.FormatUint(uint64(epochs[0]), 10)
-		q["epoch"] = e
-		p.Version = e + ":" + vr
-	}
-	p.PURL = inventory.PURL(inventory.RPM, name, vr, q)
-	if license != "" {
-		p.Licenses = []string{license}
-	}
-	if sourceRPM != "" && !source {
-		src, err := parseSourceRPM(sourceRPM)
-		if err != nil {
-			return inventory.Package{}, fmt.Errorf("tag %s: %w", tagLabel(tagSourceRPM), err)
-		}
-		p.Source = src
-	}
-	if vendor != "" {
-		p.SetProperty(PropVendor, vendor)
-	}
-	size, err := installedSize(h)
-	if err != nil {
-		return inventory.Package{}, err
-	}
-	if size != "" {
-		p.SetProperty(PropSize, size)
-	}
-	return p, nil
 }
 
 // vendorNamespace maps a VENDOR tag to a purl namespace, for the vendors

@@ -1,14 +1,10 @@
 package rpm
 
 import (
-	"context"
 	"encoding/binary"
-	"io/fs"
 	"os"
 	"testing"
-	"testing/fstest"
 
-	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -104,9 +100,7 @@ func pkgFile(l, sig, main []byte) []byte {
 
 func runFile(t *testing.T, data []byte) ([]inventory.Package, error) {
 	t.Helper()
-	fsys := fstest.MapFS{"a.rpm": {Data: data}}
-	info, _ := fs.Stat(fsys, "a.rpm")
-	pkgs, _, err := NewFile().Extract(context.Background(), &extract.Input{FS: fsys, Path: "a.rpm", Info: info, MaxSize: 1 << 20})
+	pkgs, _, err := extracttest.RunFile(t, NewFile(), "a.rpm", data)
 	return pkgs, err
 }
 

@@ -67,6 +67,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -194,69 +195,12 @@ func readPackage(r row, shared map[string]string) (*pkgInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := func(tag uint32) (string, error) {
-		s, err := h.string(tag)
-		if err == nil && s == "" {
-			err = fmt.Errorf("tag %s: missing or empty", tagLabel(tag))
-		}
-		return s, err
-	}
-	name, err := req(tagName)
-	if err != nil {
-		return nil, err
-	}
-	if name == "gpg-pubkey" {
+	if name, err := h.string(tagName); err == nil && name == "gpg-pubkey" {
 		return nil, nil
 	}
-	version, err := req(tagVersion)
+	p, err := headerPackage(h, false, func(string) map[string]string { return shared })
 	if err != nil {
 		return nil, err
-	}
-	release, err := req(tagRelease)
-	if err != nil {
-		return nil, err
-	}
-	var opt [4]string
-	for i, tag := range []uint32{tagArch, tagLicense, tagVendor, tagSourceRPM} {
-		if opt[i], err = h.string(tag); err != nil {
-			return nil, err
-		}
-	}
-	arch, license, vendor, sourceRPM := opt[0], opt[1], opt[2], opt[3]
-	epochs, err := h.int32s(tagEpoch)
-	if err != nil {
-		return nil, err
-	}
-
-	vr := version + "-" + release
-	q := map[string]string{"arch": arch}
-	for k, v := range shared {
-		q[k] = v
-	}
-	p := inventory.Package{Name: name, Version: vr, Ecosystem: inventory.RPM}
-	if len(epochs) > 0 {
-		e := strconv.FormatUint(uint64(epochs[0]), 10)
-		q["epoch"] = e
-		p.Version = e + ":" + vr
-	}
-	p.PURL = inventory.PURL(inventory.RPM, name, vr, q)
-	if license != "" {
-		p.Licenses = []string{license}
-	}
-	if sourceRPM != "" {
-		src, err := parseSourceRPM(sourceRPM)
-		if err != nil {
-			return nil, fmt.Errorf("tag %s: %w", tagLabel(tagSourceRPM), err)
-		}
-		p.Source = src
-	}
-	if vendor != "" {
-		p.SetProperty(PropVendor, vendor)
-	}
-	if size, err := installedSize(h); err != nil {
-		return nil, err
-	} else if size != "" {
-		p.SetProperty(PropSize, size)
 	}
 	md5, err := h.hexBin(tagSigMD5)
 	if err != nil {
@@ -273,7 +217,7 @@ func readPackage(r row, shared map[string]string) (*pkgInfo, error) {
 		p.SetProperty(PropSHA256Header, sha)
 	}
 
-	pi := &pkgInfo{hnum: r.hnum, name: name, inventory: p}
+	pi := &pkgInfo{hnum: r.hnum, name: p.Name, inventory: p}
 	if pi.provides, err = h.strings(tagProvideName); err != nil {
 		return nil, err
 	}
@@ -282,6 +226,79 @@ func readPackage(r row, shared map[string]string) (*pkgInfo, error) {
 	}
 	pi.files = func() ([]string, error) { return fileList(h) }
 	return pi, nil
+}
+
+// headerPackage makes the package a main header describes, from the tags
+// an installed package and a package file share: name, epoch, version,
+// release, arch, license, vendor, source RPM and installed size. The purl
+// gets arch and epoch, and the qualifiers qualifiers returns for the
+// vendor. A source package (source) has arch "src" and is its own source.
+func headerPackage(h *header, source bool, qualifiers func(vendor string) map[string]string) (inventory.Package, error) {
+	req := func(tag uint32) (string, error) {
+		s, err := h.string(tag)
+		if err == nil && s == "" {
+			err = fmt.Errorf("tag %s: missing or empty", tagLabel(tag))
+		}
+		return s, err
+	}
+	name, err := req(tagName)
+	if err != nil {
+		return inventory.Package{}, err
+	}
+	version, err := req(tagVersion)
+	if err != nil {
+		return inventory.Package{}, err
+	}
+	release, err := req(tagRelease)
+	if err != nil {
+		return inventory.Package{}, err
+	}
+	var opt [4]string
+	for i, tag := range []uint32{tagArch, tagLicense, tagVendor, tagSourceRPM} {
+		if opt[i], err = h.string(tag); err != nil {
+			return inventory.Package{}, err
+		}
+	}
+	arch, license, vendor, sourceRPM := opt[0], opt[1], opt[2], opt[3]
+	if source {
+		arch = "src"
+	}
+	epochs, err := h.int32s(tagEpoch)
+	if err != nil {
+		return inventory.Package{}, err
+	}
+
+	vr := version + "-" + release
+	q := map[string]string{"arch": arch}
+	maps.Copy(q, qualifiers(vendor))
+	p := inventory.Package{Name: name, Version: vr, Ecosystem: inventory.RPM}
+	if len(epochs) > 0 {
+		e := strconv.FormatUint(uint64(epochs[0]), 10)
+		q["epoch"] = e
+		p.Version = e + ":" + vr
+	}
+	p.PURL = inventory.PURL(inventory.RPM, name, vr, q)
+	if license != "" {
+		p.Licenses = []string{license}
+	}
+	if sourceRPM != "" && !source {
+		src, err := parseSourceRPM(sourceRPM)
+		if err != nil {
+			return inventory.Package{}, fmt.Errorf("tag %s: %w", tagLabel(tagSourceRPM), err)
+		}
+		p.Source = src
+	}
+	if vendor != "" {
+		p.SetProperty(PropVendor, vendor)
+	}
+	size, err := installedSize(h)
+	if err != nil {
+		return inventory.Package{}, err
+	}
+	if size != "" {
+		p.SetProperty(PropSize, size)
+	}
+	return p, nil
 }
 
 // installedSize is LONGSIZE, else SIZE, in decimal; "" when neither is set.

@@ -78,9 +78,9 @@ func TestClaims(t *testing.T) {
 }
 
 // run extracts path from fsys with the given distro.
-func run(fsys fs.FS, path string, distro *inventory.Distro) ([]inventory.Package, []inventory.Relationship, error) {
-	info, _ := fs.Stat(fsys, path)
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: path, Info: info, Distro: distro, MaxSize: 1 << 20})
+func run(t testing.TB, fsys fs.FS, path string, distro *inventory.Distro) ([]inventory.Package, []inventory.Relationship, error) {
+	t.Helper()
+	return extracttest.Run(t, New(), fsys, path, distro)
 }
 
 func readFixture(t testing.TB) []byte {
@@ -117,7 +117,7 @@ func TestDistros(t *testing.T) {
 		{&inventory.Distro{ID: "opensuse-leap", VersionID: "15.6"}, "pkg:rpm/opensuse/hello@1.2.3-4.fc40?arch=x86_64&distro=opensuse-leap-15.6&epoch=2"},
 		{nil, "pkg:rpm/hello@1.2.3-4.fc40?arch=x86_64&epoch=2"},
 	} {
-		pkgs, _, err := run(fsys, "var/lib/rpm/rpmdb.sqlite", tc.distro)
+		pkgs, _, err := run(t, fsys, "var/lib/rpm/rpmdb.sqlite", tc.distro)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestWAL(t *testing.T) {
 		{"with WAL", fstest.MapFS{p: {Data: main}, p + "-wal": {Data: wal}}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pkgs, _, err := run(tc.fsys, p, nil)
+			pkgs, _, err := run(t, tc.fsys, p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,27 +186,27 @@ func TestWAL(t *testing.T) {
 
 func TestNotADatabase(t *testing.T) {
 	text := []byte("rpmdb.sqlite backup notes\n")
-	pkgs, _, err := run(fstest.MapFS{"rpmdb.sqlite": {Data: text}}, "rpmdb.sqlite", nil)
+	pkgs, _, err := run(t, fstest.MapFS{"rpmdb.sqlite": {Data: text}}, "rpmdb.sqlite", nil)
 	if err != nil || pkgs != nil {
 		t.Errorf("root rpmdb.sqlite that is text: got %v, %v; want nothing", pkgs, err)
 	}
-	_, _, err = run(fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: text}}, "var/lib/rpm/rpmdb.sqlite", nil)
+	_, _, err = run(t, fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: text}}, "var/lib/rpm/rpmdb.sqlite", nil)
 	if err == nil || err.Error() != "var/lib/rpm/rpmdb.sqlite: not an SQLite database" {
 		t.Errorf("err = %v", err)
 	}
-	_, _, err = run(fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: readFixture(t)}}, "var/lib/rpm/rpmdb.sqlite", nil)
+	_, _, err = run(t, fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: readFixture(t)}}, "var/lib/rpm/rpmdb.sqlite", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Over the size limit.
 	big := fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: append(slices.Clone(sqliteMagic), make([]byte, 1<<20)...)}}
-	_, _, err = run(big, "var/lib/rpm/rpmdb.sqlite", nil)
+	_, _, err = run(t, big, "var/lib/rpm/rpmdb.sqlite", nil)
 	if !errors.Is(err, extract.ErrTooLarge) {
 		t.Errorf("err = %v, want ErrTooLarge", err)
 	}
 	// An SQLite database that is not rpm's.
 	fsys, p := makeDB(t, `CREATE TABLE Other (x)`)
-	_, _, err = run(fsys, p, nil)
+	_, _, err = run(t, fsys, p, nil)
 	if err == nil || err.Error() != p+": no Packages table: not an rpm database" {
 		t.Errorf("err = %v", err)
 	}
@@ -243,7 +243,7 @@ func TestCorruptBlob(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = run(os.DirFS(dir), "rpmdb.sqlite", nil)
+	_, _, err = run(t, os.DirFS(dir), "rpmdb.sqlite", nil)
 	want := fmt.Sprintf("rpmdb.sqlite: Packages hnum %d: index entry %d: tag 1000 (NAME): offset %d is outside the %d-byte data store", hnum, entry, dl+3, dl)
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
@@ -300,7 +300,7 @@ func TestResolve(t *testing.T) {
 		pkgHeader("setup", "noarch").add(tagOldFilenames, []string{"/etc/passwd", "/etc/shells"}).bytes(),
 		(&hdr{}).add(tagName, "gpg-pubkey").add(tagVersion, "e5122c61").add(tagRelease, "6b09a0ca").add(tagProvideName, []string{"webserver", "gpg(x)"}).bytes(),
 	)
-	pkgs, rels, err := run(fsys, p, &inventory.Distro{ID: "fedora", VersionID: "41"})
+	pkgs, rels, err := run(t, fsys, p, &inventory.Distro{ID: "fedora", VersionID: "41"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestBadHeaders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys, path := makeDB(t, packagesTable, pkgHeader("ok", "noarch").bytes(), tc.blob)
-			_, _, err := run(fsys, path, nil)
+			_, _, err := run(t, fsys, path, nil)
 			if err == nil || err.Error() != p+tc.want {
 				t.Errorf("err = %v\nwant  %s", err, p+tc.want)
 			}

@@ -53,9 +53,7 @@ func TestGemspecClaims(t *testing.T) {
 
 func runGemspec(t *testing.T, name, data string) ([]inventory.Package, error) {
 	t.Helper()
-	fsys := fstest.MapFS{name: {Data: []byte(data)}}
-	info, _ := fs.Stat(fsys, name)
-	pkgs, _, err := NewGemspec().Extract(context.Background(), &extract.Input{FS: fsys, Path: name, Info: info, MaxSize: 1 << 20})
+	pkgs, _, err := extracttest.RunFile(t, NewGemspec(), name, []byte(data))
 	return pkgs, err
 }
 

@@ -161,14 +161,9 @@ func parse(s string) (*lockfile, error) {
 		cur              *spec
 	)
 	lineNo := 0
-	for off := 0; off < len(s); {
+	for line := range strings.Lines(s) {
 		lineNo++
-		line := s[off:]
-		if i := strings.IndexByte(line, '\n'); i >= 0 {
-			line, off = line[:i], off+i+1
-		} else {
-			off = len(s)
-		}
+		line = strings.TrimSuffix(line, "\n")
 		line = strings.TrimRight(line, "\r")
 		if strings.TrimSpace(line) == "" {
 			continue

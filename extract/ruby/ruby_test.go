@@ -1,14 +1,10 @@
 package ruby
 
 import (
-	"context"
-	"io/fs"
 	"os"
 	"slices"
 	"testing"
-	"testing/fstest"
 
-	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -55,9 +51,7 @@ func TestClaims(t *testing.T) {
 
 func run(t *testing.T, data string) ([]inventory.Package, []inventory.Relationship, error) {
 	t.Helper()
-	fsys := fstest.MapFS{"Gemfile.lock": {Data: []byte(data)}}
-	info, _ := fs.Stat(fsys, "Gemfile.lock")
-	return New().Extract(context.Background(), &extract.Input{FS: fsys, Path: "Gemfile.lock", Info: info, MaxSize: 1 << 20})
+	return extracttest.RunFile(t, New(), "Gemfile.lock", []byte(data))
 }
 
 func TestNameVersion(t *testing.T) {

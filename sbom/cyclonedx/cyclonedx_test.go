@@ -3,10 +3,8 @@ package cyclonedx_test
 import (
 	"bytes"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -35,16 +33,9 @@ func TestEncodeGolden(t *testing.T) {
 		xml  bool
 	}{{"inventory.cdx.json", false}, {"inventory.cdx.xml", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			inv := sbomtest.Inventory()
-			before := sbomtest.InventoryJSON(t, inv)
-			got := encode(t, inv, tc.xml)
-			if again := encode(t, sbomtest.Inventory(), tc.xml); !bytes.Equal(got, again) {
-				t.Error("two encodings of the same inventory differ")
-			}
-			if !bytes.Equal(before, sbomtest.InventoryJSON(t, inv)) {
-				t.Error("Encode modified the inventory")
-			}
-			golden.Check(t, filepath.Join("testdata", tc.name), got)
+			got := sbomtest.CheckEncodeGolden(t, filepath.Join("testdata", tc.name), func(inv *inventory.Inventory) []byte {
+				return encode(t, inv, tc.xml)
+			})
 			if tc.xml {
 				sbomtest.ValidateCycloneDXXML(t, got)
 			} else {
@@ -96,54 +87,24 @@ func TestRoundTrip(t *testing.T) {
 			got := encode(t, inv, out)
 			want := encode(t, sbomtest.Inventory(), out)
 			if !bytes.Equal(got, want) {
-				t.Errorf("xml=%v → xml=%v: re-encoded BOM differs from the original\n%s", in, out, firstDiff(got, want))
+				t.Errorf("xml=%v → xml=%v: re-encoded BOM differs from the original\n%s", in, out, sbomtest.FirstDiff(got, want))
 			}
 		}
 	}
 }
-
-func firstDiff(a, b []byte) string {
-	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-	for i := range min(len(la), len(lb)) {
-		if la[i] != lb[i] {
-			return "line " + itoa(i+1) + ":\n got: " + la[i] + "\nwant: " + lb[i]
-		}
-	}
-	return "lengths differ"
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // TestDecodeForeign decodes SBOMs written by other tools (testdata/README.md
 // says which) and compares the inventories with golden files.
 func TestDecodeForeign(t *testing.T) {
-	files, err := filepath.Glob("testdata/foreign/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".golden.json") {
-			continue
+	sbomtest.EachForeign(t, 5, func(t *testing.T, f string, data []byte) {
+		inv, err := cyclonedx.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv, err := cyclonedx.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, f+".golden.json", sbomtest.InventoryJSON(t, inv))
-			// Whatever was read must encode to a valid BOM.
-			sbomtest.ValidateCycloneDXJSON(t, encode(t, inv, false))
-		})
-	}
-	if n < 5 {
-		t.Fatalf("only %d foreign fixtures found", n)
-	}
+		golden.Check(t, f+".golden.json", sbomtest.InventoryJSON(t, inv))
+		// Whatever was read must encode to a valid BOM.
+		sbomtest.ValidateCycloneDXJSON(t, encode(t, inv, false))
+	})
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -191,29 +152,13 @@ func (z *zeros) Read(p []byte) (int, error) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, pattern := range []string{"testdata/*.cdx.*", "testdata/foreign/*.json", "testdata/foreign/*.xml"} {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			if strings.HasSuffix(file, ".golden.json") {
-				continue
-			}
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	sbomtest.AddSeeds(f, "testdata/*.cdx.*", "testdata/foreign/*.json", "testdata/foreign/*.xml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inv, err := cyclonedx.Decode(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
-		for _, p := range inv.Packages {
-			if p.PURL == "" {
-				t.Fatalf("package without purl: %+v", p)
-			}
-		}
+		sbomtest.CheckPURLs(t, inv)
 		// What decodes must encode.
 		if err := cyclonedx.Encode(io.Discard, inv, opts); err != nil {
 			t.Fatal(err)

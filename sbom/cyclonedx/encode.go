@@ -19,6 +19,7 @@ package cyclonedx
 import (
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,22 +133,9 @@ func build(inv *inventory.Inventory, opts Options) *cdx.BOM {
 func uniqueRef(used map[string]bool, base string) string {
 	ref := base
 	for i := 2; used[ref]; i++ {
-		ref = base + "#" + itoa(i)
+		ref = base + "#" + strconv.Itoa(i)
 	}
 	return ref
-}
-
-func itoa(i int) string {
-	var b [20]byte
-	n := len(b)
-	for {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-		if i == 0 {
-			return string(b[n:])
-		}
-	}
 }
 
 func targetComponent(t *inventory.Target, d *props.Digest) *cdx.Component {
@@ -158,11 +146,7 @@ func targetComponent(t *inventory.Target, d *props.Digest) *cdx.Component {
 	if alg, v, ok := props.SplitDigest(t.Digest); ok {
 		c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgorithm(alg), Value: v}}
 	}
-	ps := slices.Clone(t.Properties)
-	if t.Kind != "" {
-		ps = append(ps, inventory.Property{Name: props.TargetKind, Value: t.Kind})
-	}
-	props.Sort(ps)
+	ps := props.ForTarget(t)
 	c.Properties = properties(ps)
 	d.Add("target", t.Name, t.Kind, t.Digest)
 	for _, p := range ps {
@@ -341,29 +325,9 @@ func dependencies(n *inventory.Inventory, refs map[string]string, d *props.Diges
 		edges[r.From] = append(edges[r.From], r.To)
 	}
 	// The target's dependencies.
-	var roots []string
-	for _, p := range n.Packages {
-		if p.Type == "application" {
-			roots = append(roots, p.PURL)
-		}
-	}
-	reached := make(map[string]bool, len(n.Packages))
-	queue := slices.Clone(roots)
-	for len(queue) > 0 {
-		id := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		for _, to := range edges[id] {
-			if !reached[to] {
-				reached[to] = true
-				queue = append(queue, to)
-			}
-		}
-	}
 	var top []string
-	for _, p := range n.Packages {
-		if p.Type == "application" || (p.Direct && !reached[p.PURL]) {
-			top = append(top, refs[p.PURL])
-		}
+	for _, purl := range props.TopLevel(n) {
+		top = append(top, refs[purl])
 	}
 	out = append(out, dependency(targetRef, top, d))
 	for _, p := range n.Packages {

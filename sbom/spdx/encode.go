@@ -28,6 +28,7 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,14 +130,14 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 		base := "Package-" + sanitize(string(p.Ecosystem)+"-"+p.Name+"-"+p.Version)
 		id := common.ElementID(base + "-" + props.ShortHash(p.PURL, 16))
 		for k := 2; used[id]; k++ {
-			id = common.ElementID(base + "-" + props.ShortHash(p.PURL+"#"+itoa(k), 16))
+			id = common.ElementID(base + "-" + props.ShortHash(p.PURL+"#"+strconv.Itoa(k), 16))
 		}
 		used[id] = true
 		ids[p.PURL] = id
 		doc.Packages = append(doc.Packages, b.pkg(p, id))
 	}
 
-	for _, purl := range topLevel(n) {
+	for _, purl := range props.TopLevel(n) {
 		rel(targetID, common.TypeRelationshipDependsOn, ids[purl])
 	}
 	for _, r := range n.Relationships {
@@ -183,39 +184,6 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 	return doc
 }
 
-// topLevel returns what the target depends on: the roots (packages of type
-// application) and the direct packages that no root reaches.
-func topLevel(n *inventory.Inventory) []string {
-	edges := make(map[string][]string, len(n.Packages))
-	for _, r := range n.Relationships {
-		edges[r.From] = append(edges[r.From], r.To)
-	}
-	var queue []string
-	for _, p := range n.Packages {
-		if p.Type == "application" {
-			queue = append(queue, p.PURL)
-		}
-	}
-	reached := map[string]bool{}
-	for len(queue) > 0 {
-		id := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		for _, to := range edges[id] {
-			if !reached[to] {
-				reached[to] = true
-				queue = append(queue, to)
-			}
-		}
-	}
-	var out []string
-	for _, p := range n.Packages {
-		if p.Type == "application" || (p.Direct && !reached[p.PURL]) {
-			out = append(out, p.PURL)
-		}
-	}
-	return out
-}
-
 func (b *builder) annotate(pkg *v23.Package, ps []inventory.Property) {
 	for _, p := range ps {
 		a := v23.Annotation{
@@ -251,12 +219,7 @@ func (b *builder) target(t *inventory.Target, name string) *v23.Package {
 		pkg.PackageChecksums = checksums([]inventory.Hash{{Algorithm: alg, Value: v}}, b.d)
 	}
 	b.d.Add("target", name, t.Kind, t.Digest)
-	ps := slices.Clone(t.Properties)
-	if t.Kind != "" {
-		ps = append(ps, inventory.Property{Name: props.TargetKind, Value: t.Kind})
-	}
-	props.Sort(ps)
-	b.annotate(pkg, ps)
+	b.annotate(pkg, props.ForTarget(t))
 	return pkg
 }
 
@@ -380,7 +343,7 @@ func (b *builder) licenseRef(ref, name string) string {
 		if _, taken := b.licenseRefs[r]; !taken {
 			break
 		}
-		r = ref + "-" + itoa(k)
+		r = ref + "-" + strconv.Itoa(k)
 	}
 	b.licenseRefs[r] = name
 	b.refByName[name] = r
@@ -403,17 +366,4 @@ func sanitize(s string) string {
 		}
 	}
 	return strings.Trim(sb.String(), "-")
-}
-
-func itoa(i int) string {
-	var buf [20]byte
-	n := len(buf)
-	for {
-		n--
-		buf[n] = byte('0' + i%10)
-		i /= 10
-		if i == 0 {
-			return string(buf[n:])
-		}
-	}
 }

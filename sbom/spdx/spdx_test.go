@@ -3,9 +3,7 @@ package spdx_test
 import (
 	"bytes"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -34,16 +32,9 @@ func TestEncodeGolden(t *testing.T) {
 		tagValue bool
 	}{{"inventory.spdx.json", false}, {"inventory.spdx", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			inv := sbomtest.Inventory()
-			before := sbomtest.InventoryJSON(t, inv)
-			got := encode(t, inv, tc.tagValue)
-			if again := encode(t, sbomtest.Inventory(), tc.tagValue); !bytes.Equal(got, again) {
-				t.Error("two encodings of the same inventory differ")
-			}
-			if !bytes.Equal(before, sbomtest.InventoryJSON(t, inv)) {
-				t.Error("Encode modified the inventory")
-			}
-			golden.Check(t, filepath.Join("testdata", tc.name), got)
+			got := sbomtest.CheckEncodeGolden(t, filepath.Join("testdata", tc.name), func(inv *inventory.Inventory) []byte {
+				return encode(t, inv, tc.tagValue)
+			})
 			if !tc.tagValue {
 				sbomtest.ValidateSPDXJSON(t, got)
 			}
@@ -71,7 +62,7 @@ func TestRoundTrip(t *testing.T) {
 			got := encode(t, inv, out)
 			want := encode(t, sbomtest.Inventory(), out)
 			if !bytes.Equal(got, want) {
-				t.Errorf("tag-value=%v → tag-value=%v: re-encoded document differs from the original\n%s", in, out, firstDiff(got, want))
+				t.Errorf("tag-value=%v → tag-value=%v: re-encoded document differs from the original\n%s", in, out, sbomtest.FirstDiff(got, want))
 			}
 		}
 	}
@@ -94,50 +85,22 @@ func TestRoundTripInventory(t *testing.T) {
 		normal := sbomtest.Inventory()
 		normal.Package("pkg:npm/tslib@2.6.2").Licenses = []string{"MIT OR Apache-2.0"}
 		if g, w := sbomtest.InventoryJSON(t, got), sbomtest.InventoryJSON(t, normal); !bytes.Equal(g, w) {
-			t.Errorf("tag-value=%v: decoded inventory differs\n%s", tagValue, firstDiff(g, w))
+			t.Errorf("tag-value=%v: decoded inventory differs\n%s", tagValue, sbomtest.FirstDiff(g, w))
 		}
 	}
-}
-
-func firstDiff(a, b []byte) string {
-	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-	for i := range min(len(la), len(lb)) {
-		if la[i] != lb[i] {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + la[i] + "\nwant: " + lb[i]
-		}
-	}
-	return "lengths differ"
 }
 
 // TestDecodeForeign decodes documents written by other tools (see
 // testdata/README.md) and compares the inventories with golden files.
 func TestDecodeForeign(t *testing.T) {
-	files, err := filepath.Glob("testdata/foreign/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".golden.json") {
-			continue
+	sbomtest.EachForeign(t, 4, func(t *testing.T, f string, data []byte) {
+		inv, err := spdx.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv, err := spdx.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, f+".golden.json", sbomtest.InventoryJSON(t, inv))
-			sbomtest.ValidateSPDXJSON(t, encode(t, inv, false))
-		})
-	}
-	if n < 4 {
-		t.Fatalf("only %d foreign fixtures found", n)
-	}
+		golden.Check(t, f+".golden.json", sbomtest.InventoryJSON(t, inv))
+		sbomtest.ValidateSPDXJSON(t, encode(t, inv, false))
+	})
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -160,29 +123,13 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, pattern := range []string{"testdata/*.spdx*", "testdata/foreign/*"} {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			if strings.HasSuffix(file, ".golden.json") {
-				continue
-			}
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	sbomtest.AddSeeds(f, "testdata/*.spdx*", "testdata/foreign/*")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inv, err := spdx.Decode(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
-		for _, p := range inv.Packages {
-			if p.PURL == "" {
-				t.Fatalf("package without purl: %+v", p)
-			}
-		}
+		sbomtest.CheckPURLs(t, inv)
 		if err := spdx.Encode(io.Discard, inv, opts); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,8 @@
 // the repository, which package match reports. The Go vulnerability
 // database's ecosystem_specific (imports and symbols,
 // https://go.dev/doc/security/vuln/database#schema) is decoded on request.
-// It imports nothing of the project, so it can be fuzzed on its own.
+// It imports nothing of the project but internal/jsonpos (the shared JSON
+// depth bound), so it can be fuzzed on its own.
 package osv
 
 import (
@@ -20,6 +21,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 )
 
 // MaxRecordSize bounds one OSV record. The largest records in OSV's
@@ -392,30 +395,8 @@ func skipValue(dec *json.Decoder) error {
 
 // CheckDepth rejects JSON nested deeper than MaxDepth without decoding it.
 func CheckDepth(data []byte) error {
-	depth, inString, escaped := 0, false, false
-	for _, c := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth > MaxDepth {
-				return fmt.Errorf("JSON nested deeper than %d levels", MaxDepth)
-			}
-		case '}', ']':
-			depth--
-		}
+	if _, ok := jsonpos.TooDeep(data, MaxDepth); ok {
+		return fmt.Errorf("JSON nested deeper than %d levels", MaxDepth)
 	}
 	return nil
 }

@@ -2,8 +2,10 @@
 // for (Direct, Dev, Constraint, Layer, Source, Target.Kind, Skipped, the
 // distro codename) as "hallmark:" name/value pairs, and reads them back, so
 // that hallmark → SBOM → hallmark keeps them. CycloneDX writes them as
-// component properties; SPDX as package annotations. It also holds the
-// content digest that makes serial numbers and namespaces reproducible.
+// component properties; SPDX as package annotations. It also holds what
+// both encoders derive alike: the content digest that makes serial numbers
+// and namespaces reproducible, the normalised inventory, and the packages
+// the target depends on.
 package props
 
 import (
@@ -57,6 +59,17 @@ func ForPackage(p *inventory.Package) []inventory.Property {
 	out = append(out, p.Properties...)
 	Sort(out)
 	return out
+}
+
+// ForTarget returns the target's own properties and its kind, sorted by
+// name and value.
+func ForTarget(t *inventory.Target) []inventory.Property {
+	ps := slices.Clone(t.Properties)
+	if t.Kind != "" {
+		ps = append(ps, inventory.Property{Name: TargetKind, Value: t.Kind})
+	}
+	Sort(ps)
+	return ps
 }
 
 // Sort orders properties by name, then value.
@@ -219,6 +232,41 @@ func Normalized(inv *inventory.Inventory) *inventory.Inventory {
 	n.Skipped = slices.Clone(inv.Skipped)
 	n.Normalize()
 	return &n
+}
+
+// TopLevel returns the purls of what the target depends on, in package
+// order: the roots (packages of type application) and the direct packages
+// that no root reaches, so the dependency graph hangs together from the
+// target down.
+func TopLevel(n *inventory.Inventory) []string {
+	edges := make(map[string][]string, len(n.Packages))
+	for _, r := range n.Relationships {
+		edges[r.From] = append(edges[r.From], r.To)
+	}
+	var queue []string
+	for _, p := range n.Packages {
+		if p.Type == "application" {
+			queue = append(queue, p.PURL)
+		}
+	}
+	reached := make(map[string]bool, len(n.Packages))
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, to := range edges[id] {
+			if !reached[to] {
+				reached[to] = true
+				queue = append(queue, to)
+			}
+		}
+	}
+	var out []string
+	for _, p := range n.Packages {
+		if p.Type == "application" || (p.Direct && !reached[p.PURL]) {
+			out = append(out, p.PURL)
+		}
+	}
+	return out
 }
 
 // isNormalized checks, in one pass, what Normalize establishes.

@@ -1,7 +1,8 @@
 // Package sbomtest holds what the SBOM codecs' tests share: a hand-built
-// inventory that exercises every field, and validators that check output
+// inventory that exercises every field, validators that check output
 // against the official CycloneDX 1.6 and SPDX 2.3 schemas in the shared
-// test data. Used by tests only.
+// test data, and the checks every codec's tests run alike (golden
+// encoding, foreign fixtures, fuzz seeds). Used by tests only.
 package sbomtest
 
 import (
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/hallmark-dev/hallmark/internal/golden"
 	"github.com/hallmark-dev/hallmark/internal/testdata"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -244,4 +247,93 @@ func InventoryJSON(t testing.TB, inv *inventory.Inventory) []byte {
 		t.Fatal(err)
 	}
 	return append(data, '\n')
+}
+
+// FirstDiff names the first line where a and b differ, for test failures
+// about large outputs.
+func FirstDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + la[i] + "\nwant: " + lb[i]
+		}
+	}
+	return "lengths differ"
+}
+
+// CheckEncodeGolden encodes Inventory() with encode and checks that the
+// output matches the golden file, that a second encoding gives the same
+// bytes, and that encoding left the inventory as it was. It returns the
+// output for format-specific checks.
+func CheckEncodeGolden(t *testing.T, goldenFile string, encode func(*inventory.Inventory) []byte) []byte {
+	t.Helper()
+	inv := Inventory()
+	before := InventoryJSON(t, inv)
+	got := encode(inv)
+	if again := encode(Inventory()); !bytes.Equal(got, again) {
+		t.Error("two encodings of the same inventory differ")
+	}
+	if !bytes.Equal(before, InventoryJSON(t, inv)) {
+		t.Error("Encode modified the inventory")
+	}
+	golden.Check(t, goldenFile, got)
+	return got
+}
+
+// EachForeign runs check as a subtest on each SBOM in testdata/foreign (the
+// files beside their .golden.json), and fails if there are fewer than
+// least, so a lost fixture folder cannot pass silently.
+func EachForeign(t *testing.T, least int, check func(t *testing.T, file string, data []byte)) {
+	t.Helper()
+	files, err := filepath.Glob("testdata/foreign/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden.json") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, f, data)
+		})
+	}
+	if n < least {
+		t.Fatalf("only %d foreign fixtures found", n)
+	}
+}
+
+// AddSeeds adds the files matching the patterns, golden files aside, to a
+// fuzz target's seed corpus.
+func AddSeeds(f *testing.F, patterns ...string) {
+	f.Helper()
+	for _, pattern := range patterns {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if strings.HasSuffix(file, ".golden.json") {
+				continue
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+}
+
+// CheckPURLs fails if a decoded package has no purl: every decoder gives
+// one (pkg:generic at the least).
+func CheckPURLs(t testing.TB, inv *inventory.Inventory) {
+	t.Helper()
+	for _, p := range inv.Packages {
+		if p.PURL == "" {
+			t.Fatalf("package without purl: %+v", p)
+		}
+	}
 }

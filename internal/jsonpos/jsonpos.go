@@ -1,7 +1,11 @@
-// Package jsonpos locates JSON decoding errors in the input: the line of a
-// byte offset, and messages of the form "line: path.field: want X, got Y".
-// It also bounds nesting depth before any decoder runs. Extractors that
-// decode lockfiles with encoding/json share it.
+// Package jsonpos locates JSON (RFC 8259, https://www.rfc-editor.org/rfc/rfc8259)
+// decoding errors in the input: the line of a byte offset, and messages of
+// the form "line: path.field: want X, got Y". It also bounds nesting depth
+// before any decoder runs, by a scan that knows only strings, escapes and
+// brackets (it does not validate the rest of the syntax; the decoder does).
+// Extractors that decode lockfiles with encoding/json share it, and so does
+// vulndb/osv for OSV records: it sits under internal/ at the top level so
+// both trees may import it.
 package jsonpos
 
 import (
@@ -18,6 +22,17 @@ const MaxDepth = 64
 // so no decoder recurses on hostile input. It reports the line of the first
 // bracket too deep.
 func CheckDepth(data []byte) error {
+	if off, ok := TooDeep(data, MaxDepth); ok {
+		return fmt.Errorf("%d: JSON nested deeper than %d levels", LineAt(data, int64(off)), MaxDepth)
+	}
+	return nil
+}
+
+// TooDeep returns the byte offset of the first '{' or '[' that opens a
+// level deeper than limit, and whether there is one. Brackets inside
+// strings do not count. Callers with their own limit or error text use it
+// directly.
+func TooDeep(data []byte, limit int) (off int, found bool) {
 	depth, inString, escaped := 0, false, false
 	for i, c := range data {
 		if inString {
@@ -36,14 +51,14 @@ func CheckDepth(data []byte) error {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > MaxDepth {
-				return fmt.Errorf("%d: JSON nested deeper than %d levels", LineAt(data, int64(i)), MaxDepth)
+			if depth > limit {
+				return i, true
 			}
 		case '}', ']':
 			depth--
 		}
 	}
-	return nil
+	return 0, false
 }
 
 // LineAt returns the 1-based line of byte offset off.

@@ -1,0 +1,47 @@
+package jsonpos
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTooDeep(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		limit int
+		off   int
+		found bool
+	}{
+		{"at the limit", `[[{"a":1}]]`, 3, 0, false},
+		{"one past", `[[{"a":[1]}]]`, 3, 7, true},
+		{"siblings do not add up", `[[1],[2],{"a":3},[[]]]`, 3, 0, false},
+		{"brackets in strings", `["[[[[", "{{{{"]`, 1, 0, false},
+		{"escaped quote keeps the string open", `["\"[[[["]`, 1, 0, false},
+		{"escaped backslash closes it", `["\\", [[1]]]`, 2, 8, true},
+		{"empty", ``, 0, 0, false},
+		{"scalar at limit zero", `1`, 0, 0, false},
+		{"object at limit zero", `{}`, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			off, found := TooDeep([]byte(tt.in), tt.limit)
+			if off != tt.off || found != tt.found {
+				t.Errorf("TooDeep(%q, %d) = %d, %v; want %d, %v", tt.in, tt.limit, off, found, tt.off, tt.found)
+			}
+		})
+	}
+}
+
+func TestCheckDepth(t *testing.T) {
+	ok := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if err := CheckDepth([]byte(ok)); err != nil {
+		t.Errorf("CheckDepth(%d levels) = %v, want nil", MaxDepth, err)
+	}
+	deep := "{\n\"a\":\n" + strings.Repeat("[", MaxDepth) + "\n]"
+	err := CheckDepth([]byte(deep))
+	want := "3: JSON nested deeper than 64 levels"
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckDepth(%d levels) = %v, want %q", MaxDepth+1, err, want)
+	}
+}
