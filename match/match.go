@@ -166,7 +166,10 @@ type Result struct {
 	Target     inventory.Target `json:"target"`
 	Packages   []PackageResult  `json:"packages"`
 	Suppressed []Suppressed     `json:"suppressed,omitempty"`
-	Summary    Summary          `json:"summary"`
+	// Skipped lists the inputs the inventory could not read: nothing in
+	// them was checked, so a report without findings is not a clean bill.
+	Skipped []inventory.Skipped `json:"skipped,omitempty"`
+	Summary Summary             `json:"summary"`
 	// ReachabilityNote explains the reachability labels when any are set.
 	ReachabilityNote string `json:"reachability_note,omitempty"`
 }
@@ -183,7 +186,7 @@ type Options struct {
 
 // Match matches every package of inv against src.
 func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Options) (*Result, error) {
-	res := &Result{Target: inv.Target, Summary: Summary{BySeverity: map[string]int{}}}
+	res := &Result{Target: inv.Target, Skipped: slices.Clone(inv.Skipped), Summary: Summary{BySeverity: map[string]int{}}}
 	byEco := map[inventory.Ecosystem][]int{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
@@ -233,7 +236,13 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 	}
 	introducedBy(inv, res)
 	if opts.VEX != nil {
-		opts.VEX.apply(res)
+		var apps []PackageResult
+		for _, p := range inv.Packages {
+			if p.Type == "application" && p.PURL != "" {
+				apps = append(apps, PackageResult{Name: p.Name, Version: p.Version, PURL: p.PURL})
+			}
+		}
+		opts.VEX.apply(res, apps)
 	}
 	if opts.Root != "" {
 		markReachability(opts.Root, res)
@@ -623,9 +632,27 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 	for i := range inv.Packages {
 		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
 	}
+	isDirect := func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
+	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
+		// SBOMs from other tools say nothing about directness, but their
+		// dependency graph does: the direct dependencies are what the
+		// roots (packages nothing depends on: the project itself) depend
+		// on.
+		isTo := map[string]bool{}
+		for _, r := range inv.Relationships {
+			isTo[r.To] = true
+		}
+		derived := map[string]bool{}
+		for _, r := range inv.Relationships {
+			if !isTo[r.From] {
+				derived[r.To] = true
+			}
+		}
+		isDirect = func(purl string) bool { return derived[purl] }
+	}
 	for i := range res.Packages {
 		pr := &res.Packages[i]
-		if pr.Direct {
+		if pr.Direct || isDirect(pr.PURL) {
 			continue
 		}
 		seen := map[string]bool{pr.PURL: true}
@@ -643,7 +670,7 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 				if pp == nil || pp.Type == "application" {
 					continue
 				}
-				if pp.Direct {
+				if isDirect(par) {
 					direct = append(direct, par)
 					continue
 				}
@@ -657,6 +684,11 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 
 // finish sorts the result and computes the summary.
 func (res *Result) finish() {
+	if res.Packages == nil {
+		// A clean scan is "packages": [], not null, for consumers that
+		// iterate over it (jq '.packages[]').
+		res.Packages = []PackageResult{}
+	}
 	slices.SortFunc(res.Packages, func(a, b PackageResult) int {
 		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version), cmp.Compare(a.PURL, b.PURL))
 	})

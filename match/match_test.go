@@ -195,6 +195,104 @@ func TestVEX(t *testing.T) {
 	}
 }
 
+// TestVEXWholeProduct: a statement about the scanned application itself,
+// with no subcomponents (OpenVEX) or pointing at the BOM's subject
+// (CycloneDX), covers the vulnerability in every package of it; one with
+// subcomponents covers only those.
+func TestVEXWholeProduct(t *testing.T) {
+	src := &fakeSource{recs: []*vulndb.Record{
+		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-1111"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]},{"package":{"ecosystem":"Go","name":"example.com/n"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.1.0"}]}]}]}`),
+		record(t, `{"id":"GO-2024-0003","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]},{"package":{"ecosystem":"Go","name":"example.com/n"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.1.0"}]}]}]}`),
+	}}
+	app := inventory.Package{Ecosystem: inventory.Go, Name: "example.com/app", Type: "application", PURL: inventory.PURL(inventory.Go, "example.com/app", "", nil)}
+	inv := &inventory.Inventory{Packages: []inventory.Package{app, pkg(inventory.Go, "example.com/m", "v1.3.0", true), pkg(inventory.Go, "example.com/n", "v1.0.0", true)}}
+	for _, name := range []string{"openvex-product.json", "cyclonedx-vex-product.json"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "vex", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			vex, err := ParseVEX(name, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Match(context.Background(), src, inv, Options{VEX: vex})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept, sup []string
+			for _, p := range res.Packages {
+				for _, f := range p.Findings {
+					kept = append(kept, p.Name+" "+f.ID)
+				}
+			}
+			for _, s := range res.Suppressed {
+				sup = append(sup, s.PURL+" "+s.ID)
+			}
+			wantSup := []string{"pkg:golang/example.com/m@v1.3.0 GO-2024-0001", "pkg:golang/example.com/n@v1.0.0 GO-2024-0001", "pkg:golang/example.com/n@v1.0.0 GO-2024-0003"}
+			if !slices.Equal(kept, []string{"example.com/m GO-2024-0003"}) || !slices.Equal(sup, wantSup) {
+				t.Errorf("kept %q\nsuppressed %q\nwant kept [example.com/m GO-2024-0003], suppressed %q", kept, sup, wantSup)
+			}
+		})
+	}
+}
+
+// TestIntroducedByFromSBOMGraph: an SBOM from another tool marks no
+// package direct; the dependency graph's roots (the project) say which
+// are, so transitive findings still name the dependency that brings them.
+func TestIntroducedByFromSBOMGraph(t *testing.T) {
+	src := &fakeSource{recs: []*vulndb.Record{
+		record(t, `{"id":"RUSTSEC-2020-0071","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"crates.io","name":"time"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0.0.0-0"},{"fixed":"0.2.23"}]}]}]}`),
+		record(t, `{"id":"RUSTSEC-2020-0159","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"crates.io","name":"chrono"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0.0.0-0"},{"fixed":"0.4.20"}]}]}]}`),
+	}}
+	root := inventory.Package{Name: "demo", Version: "0.1.0", PURL: "pkg:generic/demo@0.1.0"}
+	chrono := pkg(inventory.CratesIO, "chrono", "0.4.19", false)
+	tm := pkg(inventory.CratesIO, "time", "0.1.43", false)
+	libc := pkg(inventory.CratesIO, "libc", "0.2.98", false)
+	inv := &inventory.Inventory{
+		Packages: []inventory.Package{root, chrono, tm, libc},
+		Relationships: []inventory.Relationship{
+			{From: root.PURL, To: chrono.PURL, Type: inventory.DependsOn},
+			{From: chrono.PURL, To: tm.PURL, Type: inventory.DependsOn},
+			{From: tm.PURL, To: libc.PURL, Type: inventory.DependsOn},
+		},
+	}
+	res, err := Match(context.Background(), src, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, p := range res.Packages {
+		got[p.Name] = p.IntroducedBy
+	}
+	if len(got) != 2 || got["chrono"] != nil || !slices.Equal(got["time"], []string{chrono.PURL}) {
+		t.Errorf("introduced_by %v, want chrono direct and time brought in by %s", got, chrono.PURL)
+	}
+}
+
+// TestCleanScanJSON: a scan with no findings has an empty packages list,
+// not null, so consumers can iterate over it.
+func TestCleanScanJSON(t *testing.T) {
+	src := &fakeSource{recs: []*vulndb.Record{
+		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
+	}}
+	for _, v := range []string{"v1.4.0", "v1.0.0"} {
+		inv := &inventory.Inventory{Packages: []inventory.Package{pkg(inventory.Go, "example.com/m", v, true)}}
+		vex := &VEX{Statements: []VEXStatement{{IDs: []string{"GO-2024-0001"}, PURLs: []string{"pkg:golang/example.com/m"}, Status: "fixed"}}}
+		res, err := Match(context.Background(), src, inv, Options{VEX: vex})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), `"packages":[]`) {
+			t.Errorf("%s: %s, want \"packages\":[]", v, data)
+		}
+	}
+}
+
 // TestReachability reads this test binary's own function table: it calls
 // testing.(*T).Run, so a finding whose symbols include T.Run is "called",
 // one naming only an absent symbol is "imported only", and one naming a

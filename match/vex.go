@@ -23,7 +23,10 @@ const MaxVEXSize = 64 << 20
 // with analysis and affects, https://cyclonedx.org/capabilities/vex/).
 // Statements whose status is not_affected or fixed (CycloneDX:
 // not_affected, false_positive, resolved, resolved_with_pedigree)
-// suppress the matching findings; other statuses change nothing.
+// suppress the matching findings; other statuses change nothing. A
+// statement names packages by purl, or the scanned application as a whole
+// (an OpenVEX product without subcomponents, a CycloneDX VEX affecting the
+// BOM's subject), which covers the vulnerability in all its packages.
 type VEX struct {
 	Statements []VEXStatement
 }
@@ -34,7 +37,13 @@ type VEXStatement struct {
 	IDs []string
 	// PURLs of the products and subcomponents it covers. A purl without a
 	// version covers every version.
-	PURLs         []string
+	PURLs []string
+	// Whole lists products the statement covers with everything in them:
+	// OpenVEX products given without subcomponents, a CycloneDX VEX's
+	// affects pointing at the BOM's own subject. When one of them is the
+	// scanned application (its main module or root project), the
+	// statement applies to the vulnerability in all of its packages.
+	Whole         []string
 	Status        string
 	Justification string
 	Impact        string
@@ -112,13 +121,18 @@ func parseOpenVEX(name string, data []byte) (*VEX, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s.vulnerability: %w", where, err)
 		}
-		var purls []string
+		var purls, whole []string
 		for j, p := range st.Products {
 			ps, err := vexComponentPURLs(p)
 			if err != nil {
 				return nil, fmt.Errorf("%s.products[%d]: %w", where, j, err)
 			}
 			purls = append(purls, ps...)
+			// v0.2.0 nests subcomponents in the product; v0.0.1 lists them
+			// on the statement. Without any, the product is meant whole.
+			if len(st.Subcomponents) == 0 && !hasSubcomponents(p) {
+				whole = append(whole, ps...)
+			}
 		}
 		for j, p := range st.Subcomponents {
 			ps, err := vexComponentPURLs(p)
@@ -133,11 +147,16 @@ func parseOpenVEX(name string, data []byte) (*VEX, error) {
 			return nil, fmt.Errorf("%s.status: want not_affected, affected, fixed or under_investigation, got %q", where, truncate(st.Status, 40))
 		}
 		v.Statements = append(v.Statements, VEXStatement{
-			IDs: ids, PURLs: purls, Status: st.Status,
+			IDs: ids, PURLs: purls, Whole: whole, Status: st.Status,
 			Justification: st.Justification, Impact: st.Impact, Source: name,
 		})
 	}
 	return v, nil
+}
+
+func hasSubcomponents(raw json.RawMessage) bool {
+	var c openVEXComponent
+	return json.Unmarshal(raw, &c) == nil && len(c.Subs) > 0
 }
 
 func vexVulnIDs(raw json.RawMessage) ([]string, error) {
@@ -210,8 +229,10 @@ func parseCycloneDXVEX(name string, data []byte) (*VEX, error) {
 			}
 		}
 	}
+	subject := ""
 	if bom.Metadata != nil && bom.Metadata.Component != nil {
 		walk([]cdx.Component{*bom.Metadata.Component})
+		subject = bom.Metadata.Component.BOMRef
 	}
 	if bom.Components != nil {
 		walk(*bom.Components)
@@ -236,7 +257,7 @@ func parseCycloneDXVEX(name string, data []byte) (*VEX, error) {
 				}
 			}
 		}
-		var purls []string
+		var purls, whole []string
 		if vu.Affects != nil {
 			for _, a := range *vu.Affects {
 				ref := a.Ref
@@ -247,13 +268,16 @@ func parseCycloneDXVEX(name string, data []byte) (*VEX, error) {
 				}
 				if p, ok := refs[ref]; ok {
 					purls = append(purls, p)
+					if ref == subject {
+						whole = append(whole, p)
+					}
 				} else {
 					purls = append(purls, purlsOnly(ref)...)
 				}
 			}
 		}
 		v.Statements = append(v.Statements, VEXStatement{
-			IDs: ids, PURLs: purls, Status: string(vu.Analysis.State),
+			IDs: ids, PURLs: purls, Whole: whole, Status: string(vu.Analysis.State),
 			Justification: string(vu.Analysis.Justification), Impact: vu.Analysis.Detail, Source: name,
 		})
 	}
@@ -267,13 +291,14 @@ func (v *VEX) Merge(other *VEX) {
 
 // apply moves suppressed findings from res.Packages to res.Suppressed. The
 // last statement about a vulnerability and product wins (statements are
-// read in document order, which OpenVEX orders by time).
-func (v *VEX) apply(res *Result) {
+// read in document order, which OpenVEX orders by time). apps are the
+// inventory's application packages: the product being scanned.
+func (v *VEX) apply(res *Result, apps []PackageResult) {
 	kept := res.Packages[:0]
 	for _, p := range res.Packages {
 		var findings []Finding
 		for _, f := range p.Findings {
-			st := v.statementFor(p, f)
+			st := v.statementFor(p, f, apps)
 			if st == nil || !st.suppresses() {
 				findings = append(findings, f)
 				continue
@@ -292,7 +317,7 @@ func (v *VEX) apply(res *Result) {
 	res.Packages = kept
 }
 
-func (v *VEX) statementFor(p PackageResult, f Finding) *VEXStatement {
+func (v *VEX) statementFor(p PackageResult, f Finding, apps []PackageResult) *VEXStatement {
 	ids := append([]string{f.ID}, f.Aliases...)
 	var last *VEXStatement
 	for i := range v.Statements {
@@ -300,7 +325,10 @@ func (v *VEX) statementFor(p PackageResult, f Finding) *VEXStatement {
 		if !slices.ContainsFunc(st.IDs, func(id string) bool { return slices.Contains(ids, id) }) {
 			continue
 		}
-		if slices.ContainsFunc(st.PURLs, func(u string) bool { return purlCovers(u, p) }) {
+		if slices.ContainsFunc(st.PURLs, func(u string) bool { return purlCovers(u, p) }) ||
+			slices.ContainsFunc(st.Whole, func(u string) bool {
+				return slices.ContainsFunc(apps, func(a PackageResult) bool { return purlCovers(u, a) })
+			}) {
 			last = st
 		}
 	}

@@ -23,6 +23,12 @@ type FindingsOptions struct {
 	// Line returns the 1-based line of a package in one of its manifest
 	// files, or 0 when unknown. Used by SARIF. May be nil.
 	Line func(location string, p *match.PackageResult) int
+	// URIBase is the directory package locations are relative to, as SARIF
+	// should name it: relative to the working directory (the repository
+	// root in CI, which code scanning resolves URIs against) when inside
+	// it, else absolute; slash-separated. Empty leaves locations as they
+	// are.
+	URIBase string
 }
 
 // severityColor uses codes of one length so tabwriter's column widths,
@@ -153,6 +159,16 @@ func notes(res *match.Result) []string {
 	}
 	if res.ReachabilityNote != "" {
 		out = append(out, res.ReachabilityNote)
+	}
+	if n := len(res.Skipped); n > 0 {
+		parts := make([]string, n)
+		for i, sk := range res.Skipped {
+			parts[i] = sk.Reason
+			if !strings.HasPrefix(sk.Reason, sk.Path) {
+				parts[i] = sk.Path + ": " + sk.Reason
+			}
+		}
+		out = append(out, fmt.Sprintf("%d input(s) could not be read and were not checked: %s.", n, strings.Join(parts, "; ")))
 	}
 	return out
 }

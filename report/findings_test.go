@@ -137,6 +137,75 @@ func TestSARIFShape(t *testing.T) {
 	}
 }
 
+// TestSARIFURIs checks that locations are named from where the scan ran:
+// code scanning resolves them against the repository root.
+func TestSARIFURIs(t *testing.T) {
+	_, res := scanPython(t)
+	for base, want := range map[string]string{
+		"":                  "requirements.txt",
+		"services/api":      "services/api/requirements.txt",
+		"/srv/build 1/repo": "file:///srv/build%201/repo/requirements.txt",
+	} {
+		var buf bytes.Buffer
+		if err := FindingsSARIF(&buf, res, FindingsOptions{URIBase: base}); err != nil {
+			t.Fatal(err)
+		}
+		var log sarifLog
+		if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range log.Runs[0].Results {
+			if got := r.Locations[0].PhysicalLocation.ArtifactLocation.URI; got != want {
+				t.Errorf("URIBase %q: result %s at %q, want %q", base, r.RuleID, got, want)
+				break
+			}
+		}
+	}
+}
+
+// TestSkippedInputs: inputs the inventory could not read appear in every
+// format, since nothing in them was checked (the CLI exits 3 saying the
+// output lists them).
+func TestSkippedInputs(t *testing.T) {
+	_, res := scanPython(t)
+	res.Skipped = []inventory.Skipped{{Path: "web/package-lock.json", Reason: `web/package-lock.json:1:80: packages["node_modules/a"].version: want string, got number`}}
+	want := `web/package-lock.json:1:80: packages[\"node_modules/a\"].version: want string, got number`
+	for _, tt := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+		want  string
+	}{
+		{"json", func(b *bytes.Buffer) error { return FindingsJSON(b, res) }, `"skipped": [
+    {
+      "path": "web/package-lock.json",
+      "reason": "` + want + `"`},
+		{"table", func(b *bytes.Buffer) error { return FindingsTable(b, res, FindingsOptions{}) }, "1 input(s) could not be read and were not checked: " + res.Skipped[0].Reason + "."},
+		{"markdown", func(b *bytes.Buffer) error { return FindingsMarkdown(b, res) }, "> 1 input(s) could not be read and were not checked: "},
+		{"sarif", func(b *bytes.Buffer) error { return FindingsSARIF(b, res, FindingsOptions{URIBase: "app"}) }, `"invocations": [
+        {
+          "executionSuccessful": true,
+          "toolExecutionNotifications": [
+            {
+              "level": "error",
+              "message": {
+                "text": "not checked: ` + want + `"
+              },
+              "locations": [
+                {
+                  "physicalLocation": {
+                    "artifactLocation": {
+                      "uri": "app/web/package-lock.json"`},
+	} {
+		var buf bytes.Buffer
+		if err := tt.write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), tt.want) {
+			t.Errorf("%s output does not list the skipped input; want it to contain:\n%s\ngot:\n%s", tt.name, tt.want, buf.String())
+		}
+	}
+}
+
 func TestTableColor(t *testing.T) {
 	_, res := scanPython(t)
 	var plain, color bytes.Buffer
@@ -161,7 +230,12 @@ func TestFindLine(t *testing.T) {
 		{gomod, "golang.org/x/net", "0.7.0", 6},
 		{gomod, "golang.org/x/crypto", "0.1.0", 0},
 		{lock, "serde", "1.0.2", 6},
-		{[]byte("Django==2.2.0\n"), "django", "2.2.0", 0},
+		// Python packages carry PEP 503 names; requirements files spell
+		// them as published.
+		{[]byte("Django==2.2.0\n"), "django", "2.2.0", 1},
+		{[]byte("# pinned\nPyYAML==5.1\nzope.interface==5.0\n"), "zope-interface", "5.0", 3},
+		{[]byte("pyyaml-include==1.0\nPyYAML==5.1\n"), "pyyaml", "5.1", 2},
+		{[]byte("Django==2.2.0\n"), "flask", "1.0", 0},
 	} {
 		if got := FindLine(tt.data, tt.name, tt.version); got != tt.want {
 			t.Errorf("FindLine(%s@%s) = %d, want %d", tt.name, tt.version, got, tt.want)

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 
@@ -26,8 +28,23 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries the inputs that could not be read, as
+// toolExecutionNotifications (SARIF 2.1.0 §3.20.21): the run succeeded,
+// but those files were not checked.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -190,6 +207,17 @@ func FindingsSARIF(w io.Writer, res *match.Result, opts FindingsOptions) error {
 			run.Results = append(run.Results, r)
 		}
 	}
+	if len(res.Skipped) > 0 {
+		inv := sarifInvocation{ExecutionSuccessful: true}
+		for _, sk := range res.Skipped {
+			inv.Notifications = append(inv.Notifications, sarifNotification{
+				Level:     "error",
+				Message:   sarifText{Text: "not checked: " + sk.Reason},
+				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(opts.URIBase, sk.Path)}}}},
+			})
+		}
+		run.Invocations = []sarifInvocation{inv}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -211,6 +239,9 @@ func sarifLocations(res *match.Result, p *match.PackageResult, opts FindingsOpti
 	out := make([]sarifLocation, 0, len(locs))
 	for _, l := range locs {
 		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: l}}}
+		if len(p.Locations) > 0 {
+			loc.PhysicalLocation.ArtifactLocation.URI = sarifURI(opts.URIBase, l)
+		}
 		if opts.Line != nil {
 			if n := opts.Line(l, p); n > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: n}
@@ -221,6 +252,21 @@ func sarifLocations(res *match.Result, p *match.PackageResult, opts FindingsOpti
 	return out
 }
 
+// sarifURI is a location as a SARIF artifact URI (a URI reference, so
+// percent-encoded): relative to the run's working directory, which code
+// scanning takes as the repository root, or, for a scan outside it, an
+// absolute file URI, which resolves to the one file it names.
+func sarifURI(base, loc string) string {
+	p := path.Join(base, loc)
+	if base == "" {
+		p = loc
+	}
+	if strings.HasPrefix(p, "/") {
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	return (&url.URL{Path: p}).String()
+}
+
 func fingerprint(purl, id string) string {
 	sum := sha256.Sum256([]byte(purl + "\x00" + id))
 	return hex.EncodeToString(sum[:16])
@@ -228,20 +274,54 @@ func fingerprint(purl, id string) string {
 
 // FindLine returns the 1-based line of the first line in a manifest that
 // names the package (and its version, when a line has both), or 0. Used to
-// place SARIF results; it is a text search, not a parse.
+// place SARIF results; it is a text search, not a parse. Names are matched
+// as written first, then with case and -_. folded as PEP 503 does.
 func FindLine(data []byte, name, version string) int {
 	if name == "" {
 		return 0
 	}
+	if n := findLine(data, name, version, false); n > 0 {
+		return n
+	}
+	// Python names are compared as PEP 503 normalises them, and the
+	// inventory holds the normalised form (django for Django, pyyaml for
+	// PyYAML, zope-interface for zope.interface): a second pass folds case
+	// and runs of -_. on each line.
+	return findLine(data, foldName(name), version, true)
+}
+
+func foldName(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	sep := false
+	for _, r := range s {
+		if r == '-' || r == '_' || r == '.' {
+			if !sep {
+				b.WriteByte('-')
+			}
+			sep = true
+			continue
+		}
+		sep = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func findLine(data []byte, name, version string, fold bool) int {
 	quoted := []string{`"` + name + `"`, `'` + name + `'`, name + " ", name + "=", name + "@", name + ":"}
 	best, bestWithVersion := 0, 0
 	for i, line := range bytes.Split(data, []byte("\n")) {
-		if !bytes.Contains(line, []byte(name)) {
+		text := line
+		if fold {
+			text = []byte(foldName(string(line)))
+		}
+		if !bytes.Contains(text, []byte(name)) {
 			continue
 		}
 		hit := false
 		for _, q := range quoted {
-			if bytes.Contains(line, []byte(q)) || bytes.HasSuffix(bytes.TrimSpace(line), []byte(name)) {
+			if bytes.Contains(text, []byte(q)) || bytes.HasSuffix(bytes.TrimSpace(text), []byte(name)) {
 				hit = true
 				break
 			}

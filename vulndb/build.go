@@ -53,6 +53,15 @@ func Begin(ctx context.Context, dir string, fresh bool) (*Builder, error) {
 		os.Remove(b.path)
 		return nil, err
 	}
+	if copied {
+		// Adding to a damaged file would fail part-way or carry the damage
+		// into the new one.
+		if err := quickCheck(ctx, b.db, old); err != nil {
+			b.db.Close()
+			os.Remove(b.path)
+			return nil, err
+		}
+	}
 	if err := b.init(ctx, copied); err != nil {
 		b.Abort()
 		return nil, err

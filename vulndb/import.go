@@ -6,9 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hallmark-dev/hallmark/vulndb/kev"
@@ -73,6 +76,7 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 		return nil, err
 	}
 	stats := &ImportStats{Ecosystems: map[string]int{}}
+	sources := map[string][]string{}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			b.Abort()
@@ -82,7 +86,7 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 			b.Abort()
 			return nil, err
 		} else if ok {
-			if err := b.PutKEV(ctx, kev, p); err != nil {
+			if err := b.PutKEV(ctx, kev, sourceName(p)); err != nil {
 				b.Abort()
 				return nil, err
 			}
@@ -91,19 +95,42 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 			continue
 		}
 		before := stats.Records
+		perEco := maps.Clone(stats.Ecosystems)
 		if err := b.load(ctx, stats, nil, func(emit entryFunc, bad func(Invalid)) error {
 			return readPath(ctx, p, emit, bad)
 		}); err != nil {
 			b.Abort()
 			return nil, err
 		}
+		// The ecosystems this path brought records for came from it: db
+		// status shows where, and db update refreshes them.
+		for eco, n := range stats.Ecosystems {
+			if n > perEco[eco] {
+				sources[eco] = append(sources[eco], sourceName(p))
+			}
+		}
 		progress(opts.Progress, "%s: %d records\n", p, stats.Records-before)
+	}
+	for _, eco := range slices.Sorted(maps.Keys(sources)) {
+		if err := b.SetSource(ctx, eco, strings.Join(sources[eco], ", ")); err != nil {
+			b.Abort()
+			return nil, err
+		}
 	}
 	if err := b.Commit(ctx); err != nil {
 		return nil, err
 	}
 	sortInvalid(stats.Invalid)
 	return stats, nil
+}
+
+// sourceName is how an imported path is recorded: absolute, so that db
+// status says where the data came from whatever directory import ran in.
+func sourceName(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 func sortInvalid(inv []Invalid) {

@@ -35,6 +35,17 @@ const (
 // ErrNoDatabase is returned by Open when the directory holds no database.
 var ErrNoDatabase = errors.New("no vulnerability database")
 
+// ErrCorrupt marks a database file that exists but cannot be read: a
+// truncated or damaged file, or one SQLite's integrity check rejects. It
+// is also an ErrNoDatabase (errors.Is), since there is no usable
+// database; db update and db import --fresh rebuild it.
+var ErrCorrupt error = corruptError{}
+
+type corruptError struct{}
+
+func (corruptError) Error() string        { return "unreadable vulnerability database" }
+func (corruptError) Is(target error) bool { return target == ErrNoDatabase }
+
 const schema = `
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE vulns(
@@ -111,11 +122,34 @@ func Open(dir string) (*Store, error) {
 		return nil, err
 	}
 	var v string
-	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil || v != schemaVersion {
+	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%s: %w (unreadable or from another hallmark version; run `hallmark db update` to rebuild it)", path, ErrNoDatabase)
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
+	}
+	if v != schemaVersion {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w (from another hallmark version, schema %q; run `hallmark db update` to rebuild it)", path, ErrNoDatabase, v)
 	}
 	return &Store{db: db, dir: dir, path: path}, nil
+}
+
+// Check runs SQLite's quick integrity check (every page and index entry
+// readable, https://www.sqlite.org/pragma.html#pragma_quick_check). A scan
+// reads only the pages of the packages it looks up, so a damaged file can
+// look fine to it; updates check before building on the old file.
+func (s *Store) Check(ctx context.Context) error {
+	return quickCheck(ctx, s.db, s.path)
+}
+
+func quickCheck(ctx context.Context, db *sql.DB, path string) error {
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res); err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("%s: %w: %s", path, ErrCorrupt, firstLine(strings.TrimPrefix(res, "*** in database main ***\n")))
+	}
+	return nil
 }
 
 func currentPath(dir string) (string, error) {
@@ -261,8 +295,8 @@ type EcosystemStatus struct {
 	Ecosystem       string    `json:"ecosystem"`
 	Records         int       `json:"records"`
 	Withdrawn       int       `json:"withdrawn"`
-	NewestModified  time.Time `json:"newest_modified"`
-	NewestPublished time.Time `json:"newest_published"`
+	NewestModified  time.Time `json:"newest_modified,omitzero"` // absent when no record has a real one (the Go export writes 0001-01-01)
+	NewestPublished time.Time `json:"newest_published,omitzero"`
 	Source          string    `json:"source,omitempty"`
 	Loaded          time.Time `json:"loaded,omitzero"`
 }

@@ -77,8 +77,15 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 
 	var old *Store
 	if s, err := Open(dir); err == nil {
-		old = s
-		defer old.Close()
+		if err := s.Check(ctx); err != nil {
+			// A damaged database is rebuilt, as if there were none: the
+			// error messages send users here to repair it.
+			s.Close()
+			progress(opts.Progress, "%v; building a new database\n", err)
+		} else {
+			old = s
+			defer old.Close()
+		}
 	} else if !errors.Is(err, ErrNoDatabase) {
 		return nil, err
 	}
@@ -103,7 +110,9 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	b, err := Begin(ctx, dir, false)
+	// Without a usable database there is nothing to build on: a file that
+	// is there but unreadable (or of an old layout) is replaced.
+	b, err := Begin(ctx, dir, old == nil)
 	if err != nil {
 		return nil, err
 	}

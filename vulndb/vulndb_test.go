@@ -377,3 +377,111 @@ func TestNoDatabase(t *testing.T) {
 		t.Errorf("Open(empty dir) = %v, want ErrNoDatabase", err)
 	}
 }
+
+// TestImportRecordsSources checks that db import records where each
+// ecosystem came from: db status shows it, and a later db update without
+// --ecosystem refreshes exactly those ecosystems.
+func TestImportRecordsSources(t *testing.T) {
+	dir := t.TempDir()
+	zipPath := testdata.Path(t, "osv", "crates.io", "all.zip")
+	kevPath := testdata.Path(t, "kev", "known_exploited_vulnerabilities.json")
+	if _, err := Import(context.Background(), dir, []string{zipPath, kevPath}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(context.Background())
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Ecosystems) != 1 || st.Ecosystems[0].Ecosystem != "crates.io" || st.Ecosystems[0].Source != zipPath || st.Ecosystems[0].Loaded.IsZero() {
+		t.Errorf("ecosystems %+v, want crates.io from %s", st.Ecosystems, zipPath)
+	}
+	if st.KEV == nil || st.KEV.Source != kevPath {
+		t.Errorf("KEV %+v, want source %s", st.KEV, kevPath)
+	}
+
+	stats, err := Update(context.Background(), dir, UpdateOptions{Source: testdata.Path(t, "osv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var updated []string
+	for _, e := range stats.Ecosystems {
+		updated = append(updated, e.Ecosystem)
+	}
+	if !slices.Equal(updated, []string{"crates.io"}) {
+		t.Errorf("db update after import refreshed %v, want the imported [crates.io]", updated)
+	}
+}
+
+// TestCorruptDatabase damages the live file in the two ways a disk or an
+// interrupted copy does and checks that the error says so (not "no
+// database"), that import refuses to build on it, and that update, which
+// the error message recommends, rebuilds it.
+func TestCorruptDatabase(t *testing.T) {
+	zipPath := testdata.Path(t, "osv", "crates.io", "all.zip")
+	damage := map[string]func(t *testing.T, path string){
+		"truncated": func(t *testing.T, path string) {
+			if err := os.Truncate(path, 50_000); err != nil {
+				t.Fatal(err)
+			}
+		},
+		// Pages in the middle overwritten: the header and the meta table
+		// still read, so Open succeeds and only the integrity check sees it.
+		"overwritten": func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 64<<10), 100<<10); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		},
+	}
+	for name, fn := range damage {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Import(context.Background(), dir, []string{zipPath}, ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := s.Path()
+			s.Close()
+			fn(t, path)
+
+			s, err = Open(dir)
+			if err == nil {
+				err = s.Check(context.Background())
+				s.Close()
+			}
+			if !errors.Is(err, ErrCorrupt) || !errors.Is(err, ErrNoDatabase) || !strings.Contains(err.Error(), path) {
+				t.Errorf("Open+Check = %v, want ErrCorrupt (an ErrNoDatabase) naming %s", err, path)
+			}
+			if _, err := Import(context.Background(), dir, []string{zipPath}, ImportOptions{}); !errors.Is(err, ErrCorrupt) {
+				t.Errorf("Import onto the damaged file = %v, want ErrCorrupt", err)
+			}
+			stats, err := Update(context.Background(), dir, UpdateOptions{Source: testdata.Path(t, "osv"), Ecosystems: []string{"crates.io"}})
+			if err != nil {
+				t.Fatalf("Update over a damaged database: %v", err)
+			}
+			if len(stats.Ecosystems) != 1 || stats.Ecosystems[0].Records != 1206 || stats.Ecosystems[0].Mode != "full" {
+				t.Errorf("update stats %+v, want a full load of 1206 records", stats.Ecosystems)
+			}
+			s, err = Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Check(context.Background()); err != nil {
+				t.Errorf("rebuilt database: %v", err)
+			}
+		})
+	}
+}

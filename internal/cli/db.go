@@ -28,8 +28,13 @@ func dbDir(flag string) (string, error) {
 }
 
 // errNoDB is the error for a scan without a database: it says exactly which
-// command makes one.
-func errNoDB(dir string) error {
+// command makes one. cause, the error vulndb.Open gave, is named when the
+// database is there but unreadable, so a damaged file is not reported as a
+// missing one.
+func errNoDB(dir string, cause error) error {
+	if errors.Is(cause, vulndb.ErrCorrupt) {
+		return fmt.Errorf("%w: run `hallmark db update --db %s` to rebuild it, or offline `hallmark db import --fresh --db %s PATH/all.zip...`", cause, dir, dir)
+	}
 	return fmt.Errorf("no vulnerability database in %s: run `hallmark db update --db %s` to download one, or offline `hallmark db import --db %s PATH/all.zip...`", dir, dir, dir)
 }
 
@@ -111,6 +116,9 @@ import and leaves the database unchanged.`,
 				return withCode(ExitError, err)
 			}
 			stats, err := vulndb.Import(cmd.Context(), dir, args, vulndb.ImportOptions{Fresh: fresh, Progress: a.progress()})
+			if errors.Is(err, vulndb.ErrCorrupt) {
+				return withCode(ExitError, fmt.Errorf("db import: %w (the database is unchanged; --fresh replaces it with what this import loads)", err))
+			}
 			if err != nil {
 				return withCode(ExitError, fmt.Errorf("db import: %w (the database is unchanged)", err))
 			}
@@ -177,12 +185,17 @@ func (a *app) dbStatusCmd(dbFlag *string) *cobra.Command {
 func openStatus(ctx context.Context, dir string) (*vulndb.Status, error) {
 	s, err := vulndb.Open(dir)
 	if errors.Is(err, vulndb.ErrNoDatabase) {
-		return nil, errNoDB(dir)
+		return nil, errNoDB(dir, err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
+	// Status is where a damaged file should show, even when the pages a
+	// scan reads are intact.
+	if err := s.Check(ctx); err != nil {
+		return nil, errNoDB(dir, err)
+	}
 	return s.Status(ctx)
 }
 

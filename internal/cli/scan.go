@@ -127,6 +127,7 @@ written but some inputs were skipped.`,
 			opts := report.FindingsOptions{Color: isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", ToolVersion: Version()}
 			if root != "" {
 				opts.Line = lineFinder(root)
+				opts.URIBase = uriBase(root)
 			}
 			err = a.writeOutput(output, func(w io.Writer) error {
 				switch format {
@@ -228,9 +229,9 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 		}
 	}
 	slices.Sort(want)
-	store, err := vulndb.Open(dir)
-	if err != nil && !errors.Is(err, vulndb.ErrNoDatabase) {
-		return nil, err
+	store, openErr := vulndb.Open(dir)
+	if openErr != nil && !errors.Is(openErr, vulndb.ErrNoDatabase) {
+		return nil, openErr
 	}
 	var missing []string
 	if store != nil {
@@ -246,11 +247,11 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 	if len(missing) == 0 {
 		if store == nil {
 			if offline {
-				return nil, errNoDB(dir)
+				return nil, errNoDB(dir, openErr)
 			}
 			// Nothing to fetch for this target, but a scan needs a
-			// database to open.
-			if _, err := vulndb.Import(cmd.Context(), dir, nil, vulndb.ImportOptions{}); err != nil {
+			// database to open (a fresh one: what is there is unusable).
+			if _, err := vulndb.Import(cmd.Context(), dir, nil, vulndb.ImportOptions{Fresh: true}); err != nil {
 				return nil, err
 			}
 			return vulndb.Open(dir)
@@ -259,7 +260,7 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 	}
 	if offline {
 		if store == nil {
-			return nil, errNoDB(dir)
+			return nil, errNoDB(dir, openErr)
 		}
 		a.log.Warn("the database has no advisories for these ecosystems; their packages were not checked (run `hallmark db update --ecosystem "+strings.Join(missing, ",")+"`)", "ecosystems", missing)
 		return store, nil
@@ -273,7 +274,7 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 	if _, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
 		Source: source, Ecosystems: missing, KEV: envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), Progress: a.progress(),
 	}); err != nil {
-		return nil, fmt.Errorf("fetching advisories: %w; %v", err, errNoDB(dir))
+		return nil, fmt.Errorf("fetching advisories: %w; %v", err, errNoDB(dir, openErr))
 	}
 	return vulndb.Open(dir)
 }
@@ -293,6 +294,30 @@ func lineFinder(root string) func(string, *match.PackageResult) int {
 		}
 		return report.FindLine(data, p.Name, strings.TrimPrefix(p.Version, "v"))
 	}
+}
+
+// uriBase is where SARIF says the scanned directory is: relative to the
+// working directory when inside it, since code-scanning services resolve
+// URIs against the repository root, where CI runs the scan (`hallmark scan
+// services/api` must name services/api/go.mod, not go.mod); the absolute
+// path otherwise, which SARIF writes as a file URI.
+func uriBase(root string) string {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return ""
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(abs)
+	}
+	if rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 func readHead(name string, n int64) ([]byte, error) {
