@@ -179,7 +179,9 @@ type Inventory struct {
 // is byte-identical for the same input.
 func (inv *Inventory) Normalize() {
 	byID := make(map[string]int, len(inv.Packages))
-	merged := inv.Packages[:0:0]
+	// Never nil: an inventory with nothing in it is written as
+	// "packages": [], which readers can count, not as null.
+	merged := make([]Package, 0, len(inv.Packages))
 	for _, p := range inv.Packages {
 		if i, ok := byID[p.PURL]; ok {
 			merged[i].merge(p)

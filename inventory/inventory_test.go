@@ -116,6 +116,17 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestNormalizeEmpty: an inventory with no packages says so with an
+// empty list, as `hallmark sbom -o json` of an empty directory prints it.
+func TestNormalizeEmpty(t *testing.T) {
+	inv := &Inventory{Target: Target{Name: "empty", Kind: "directory"}}
+	inv.Normalize()
+	got, _ := json.Marshal(inv)
+	if want := `{"target":{"name":"empty","kind":"directory"},"packages":[]}`; string(got) != want {
+		t.Errorf("Normalize:\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestParseOSRelease(t *testing.T) {
 	d := ParseOSRelease([]byte(`PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"

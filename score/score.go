@@ -142,6 +142,11 @@ func Project(ctx context.Context, dir string, opts Options) (*Report, error) {
 	}
 	if hist.Skipped > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d commit(s) dated after %s ignored", hist.Skipped, hist.AsOf.Format(time.DateOnly)))
+		// Only history honours --as-of: the file-based posture checks
+		// read the checkout as it is, which may hold files (workflows,
+		// a SECURITY.md) that did not exist on that date. Say so rather
+		// than let the report pass for the tree of that date.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("file-based posture checks read the checkout's working tree (HEAD), not the tree as of %s; check out the commit of that date to score its files", hist.AsOf.Format(time.DateOnly)))
 	}
 	if hist.Shallow {
 		rep.Partial = append(rep.Partial, "shallow clone: history-derived signals and checks see only the fetched commits")

@@ -52,6 +52,11 @@ const MaxKeyFileSize = 64 << 10
 // no passphrase function was given.
 var ErrEncrypted = errors.New("private key is encrypted: a passphrase is needed")
 
+// ErrDecrypt is wrapped by ParsePrivateKey's error when an encrypted key
+// does not decrypt with the passphrase given: the usual cause is a wrong
+// passphrase (the formats cannot tell it apart from a damaged key).
+var ErrDecrypt = errors.New("wrong passphrase?")
+
 // PassFunc returns the passphrase for an encrypted private key. It is
 // called only when the key turns out to be encrypted, so unencrypted keys
 // never prompt.
@@ -160,7 +165,7 @@ func ParsePrivateKey(data []byte, pass PassFunc) (crypto.Signer, error) {
 	key, err := cryptoutils.UnmarshalPEMToPrivateKey(data, pf)
 	if err != nil {
 		if encrypted {
-			return nil, fmt.Errorf("decrypting %s: %w (wrong passphrase?)", block.Type, err)
+			return nil, fmt.Errorf("decrypting %s: %w (%w)", block.Type, err, ErrDecrypt)
 		}
 		return nil, fmt.Errorf("parsing %s: %w", block.Type, err)
 	}

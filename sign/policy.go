@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"regexp"
@@ -63,7 +64,23 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("policy: empty: want at least one rule (identities, predicateTypes, subjects, signedAfter, signedBefore)")
+		}
 		return nil, fmt.Errorf("policy: %w", err)
+	}
+	// A second document ("---") would be ignored by Decode: rules in it
+	// would silently not apply.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		return nil, fmt.Errorf("policy: line %d: a second YAML document: want the whole policy in one document", line)
 	}
 	for i, id := range p.Identities {
 		if _, err := id.matcher(); err != nil {

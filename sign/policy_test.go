@@ -28,6 +28,10 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"bad time", "signedAfter: 2025-01-01\n", `signedAfter: "2025-01-01": want an RFC 3339 time`},
 		{"inverted window", "signedAfter: 2026-01-01T00:00:00Z\nsignedBefore: 2025-01-01T00:00:00Z\n", "signedAfter must be before signedBefore"},
 		{"not YAML", "identities: [\n", "policy: yaml:"},
+		{"empty file", "", "policy: empty: want at least one rule"},
+		{"only comments", "# identities: none yet\n", "policy: empty: want at least one rule"},
+		{"second document", "predicateTypes: [https://slsa.dev/provenance/v1]\n---\nsignedAfter: 2025-01-01T00:00:00Z\n", "policy: line 3: a second YAML document"},
+		{"bad second document", "predicateTypes: [https://slsa.dev/provenance/v1]\n---\n[\n", "policy: yaml:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -220,7 +220,9 @@ func TestVerifyKey(t *testing.T) {
 		{"dsse ok", dsseJSON, artifact, s, ""},
 		{"tampered artifact", good, []byte("hallmark release artifact!\n"), s, "the file's SHA-256 is "},
 		{"tampered signature", tamperedSig, artifact, s, "failed to verify signature"},
-		{"other key", good, artifact, other, "failed to verify signature"},
+		{"tampered signature keeps its own key hint", tamperedSig, artifact, s, "verification failed: failed to verify signature"},
+		{"other key", good, artifact, other, "the bundle names key " + s.Hint() + " as its signer, but the key given is " + other.Hint() + " (ECDSA P-256): it was probably signed with another key (failed to verify signature"},
+		{"ed25519 key for an ecdsa bundle", good, artifact, ed, "but the key given is " + ed.Hint() + " (Ed25519)"},
 		{"ed25519 tampered", edGood, []byte("x"), ed, "the file's SHA-256 is "},
 		{"dsse other subject", dsseJSON, []byte("x"), s, "provided artifact digests do not match digests in statement"},
 	}

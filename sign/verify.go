@@ -419,6 +419,13 @@ func (v *Verifier) Verify(b *bundle.Bundle, artifacts []io.Reader) (*Result, err
 			md.GetAlgorithm() == protocommon.HashAlgorithm_SHA2_256 && !bytes.Equal(md.GetDigest(), digest.h.Sum(nil)) {
 			return nil, failed("the file's SHA-256 is %x but the bundle signs %x: the file was changed after signing, or the bundle belongs to another file (%v)", digest.h.Sum(nil), md.GetDigest(), err)
 		}
+		// sigstore-go says only "invalid signature". When the bundle's key
+		// hint names another key than the one given, the likelier story is
+		// a bundle signed by another key; the hint is unauthenticated, so
+		// it only explains the failure, it never decides anything.
+		if hint := b.VerificationMaterial.GetPublicKey().GetHint(); v.key != nil && hint != "" && hint != bareEnvelopeHint && hint != v.key.Hint {
+			return nil, failed("the bundle names key %s as its signer, but the key given is %s (%s): it was probably signed with another key (%v)", hint, v.key.Hint, v.key.Algorithm, err)
+		}
 		return nil, &VerificationError{Reason: err}
 	}
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
@@ -131,16 +132,34 @@ func (w *archiveWalk) walk(ra io.ReaderAt, size int64, sha1hex, base, nested str
 		}
 	}
 	main := -1
-	if len(own) == 0 && manifest != nil {
+	mainIdx := pickMain(own, base)
+	switch {
+	case len(own) == 0 && manifest != nil:
 		data, err := w.read(manifest, maxMetaSize, where)
 		if err != nil {
 			return -1, err
 		}
 		if p, ok := manifestPackage(parseManifest(data)); ok {
 			own = append(own, p)
+			mainIdx = 0
+		}
+	case len(own) == 1 && manifest != nil && !namedAfter(own[0], base):
+		// A lone pom.properties is usually the archive's own, but a jar
+		// that shades one dependency carries only that dependency's
+		// (Debian's guice.jar has cglib's and says Bundle-Version 4.2.3).
+		// When the file is not named after it and the manifest names
+		// another version, the manifest speaks for the archive and the
+		// pom.properties for what was shaded into it.
+		data, err := w.read(manifest, maxMetaSize, where)
+		if err != nil {
+			return -1, err
+		}
+		if p, ok := manifestPackage(parseManifest(data)); ok && !sameRelease(p.Version, own[0].Version) {
+			p.SetProperty(propEvidence, "MANIFEST.MF (its only pom.properties is of a shaded dependency; lower confidence, no Maven coordinates)")
+			own = append(own, p)
+			mainIdx = 1
 		}
 	}
-	mainIdx := pickMain(own, base)
 	for i, p := range own {
 		if nested != "" {
 			p.SetProperty(propNestedPath, nested)
@@ -250,6 +269,54 @@ func pickMain(pkgs []inventory.Package, base string) int {
 		}
 	}
 	return -1
+}
+
+// namedAfter reports whether an archive's file name starts with the
+// package's artifactId, as Maven names what it builds
+// (artifactId-version.jar) and distributions keep when they drop the
+// version (commons-lang3.jar).
+func namedAfter(p inventory.Package, base string) bool {
+	_, artifact, _ := strings.Cut(p.Name, ":")
+	return artifact != "" && strings.HasPrefix(base, artifact)
+}
+
+// sameRelease reports whether two spellings of a version name the same
+// release: the leading dotted numbers agree once trailing zeros are
+// dropped, as when an OSGi Bundle-Version (31.1.0.jre) restates a Maven
+// version (31.1-jre). Versions without leading numbers must be equal.
+func sameRelease(a, b string) bool {
+	na, nb := releaseNumbers(a), releaseNumbers(b)
+	if len(na) == 0 || len(nb) == 0 {
+		return a == b
+	}
+	return slices.Equal(na, nb)
+}
+
+// releaseNumbers returns the leading dot-separated numbers of v, without
+// leading zeros and with trailing zero components dropped.
+func releaseNumbers(v string) []string {
+	var nums []string
+	for part := range strings.SplitSeq(v, ".") {
+		n := 0
+		for n < len(part) && part[n] >= '0' && part[n] <= '9' {
+			n++
+		}
+		if n == 0 {
+			break
+		}
+		if d := strings.TrimLeft(part[:n], "0"); d != "" {
+			nums = append(nums, d)
+		} else {
+			nums = append(nums, "0")
+		}
+		if n < len(part) {
+			break // "1-jre": the number ends the release
+		}
+	}
+	for len(nums) > 1 && nums[len(nums)-1] == "0" {
+		nums = nums[:len(nums)-1]
+	}
+	return nums
 }
 
 // parseManifest reads the main section of a JAR manifest

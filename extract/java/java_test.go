@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -442,4 +443,86 @@ func FuzzParseManifest(f *testing.F) {
 			t.Fatalf("bad package %+v", p)
 		}
 	})
+}
+
+// TestArchiveLonePOM checks which package a jar with one pom.properties
+// is: its own, unless the file is not named after it and the manifest
+// names another release (a jar that shades one dependency, as Debian's
+// guice.jar carries only cglib's pom.properties).
+func TestArchiveLonePOM(t *testing.T) {
+	manifest := func(lines string) zipEntry {
+		return zipEntry{"META-INF/MANIFEST.MF", []byte("Manifest-Version: 1.0\r\n" + lines + "\r\n")}
+	}
+	tests := []struct {
+		name   string
+		file   string
+		jar    []byte
+		hashed string // the package that carries the jar's digest
+		others []string
+	}{
+		{"shaded dependency", "guice.jar",
+			makeZip(t, manifest("Bundle-SymbolicName: com.google.inject\r\nBundle-Version: 4.2.3\r\n"), pomProperties("cglib", "cglib", "3.2.12")),
+			"pkg:generic/com.google.inject@4.2.3", []string{"pkg:maven/cglib/cglib@3.2.12"}},
+		{"renamed, same release", "maven3-core.jar",
+			makeZip(t, manifest("Implementation-Title: Maven Core\r\nImplementation-Version: 3.8.7\r\n"), pomProperties("org.apache.maven", "maven-core", "3.8.7")),
+			"pkg:maven/org.apache.maven/maven-core@3.8.7", nil},
+		{"OSGi spelling of the version", "guava-bundle.jar",
+			makeZip(t, manifest("Bundle-SymbolicName: com.google.guava\r\nBundle-Version: 31.1.0.jre\r\n"), pomProperties("com.google.guava", "guava", "31.1-jre")),
+			"pkg:maven/com.google.guava/guava@31.1-jre", nil},
+		{"named after it", "cglib.jar",
+			makeZip(t, manifest("Bundle-SymbolicName: net.sf.cglib\r\nBundle-Version: 9.9\r\n"), pomProperties("cglib", "cglib", "3.2.12")),
+			"pkg:maven/cglib/cglib@3.2.12", nil},
+		{"manifest without a version", "app.jar",
+			makeZip(t, mavenManifest, pomProperties("com.example", "service", "1.0")),
+			"pkg:maven/com.example/service@1.0", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv, err := extractFS(t, Archive{}, map[string][]byte{tt.file: tt.jar}, tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range inv.Packages {
+				got = append(got, p.PURL)
+			}
+			want := append([]string{tt.hashed}, tt.others...)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("packages %v, want %v", got, want)
+			}
+			for _, p := range inv.Packages {
+				wantHash := []inventory.Hash(nil)
+				if p.PURL == tt.hashed {
+					wantHash = []inventory.Hash{{Algorithm: "SHA-1", Value: sha1hex(tt.jar)}}
+				}
+				if !slices.Equal(p.Hashes, wantHash) {
+					t.Errorf("%s: hashes %v, want %v", p.PURL, p.Hashes, wantHash)
+				}
+			}
+		})
+	}
+}
+
+func TestSameRelease(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"4.2.3", "3.2.12", false},
+		{"31.1.0.jre", "31.1-jre", true},
+		{"1.2.0", "1.2", true},
+		{"1.26.0", "1.26", true},
+		{"2.0", "2.0.1", false},
+		{"01.2", "1.2", true},
+		{"1.0.0.SNAPSHOT", "1.0-SNAPSHOT", true},
+		{"r09", "r09", true},
+		{"r09", "r10", false},
+		{"", "1", false},
+	}
+	for _, tt := range tests {
+		if got := sameRelease(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameRelease(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
 }

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // readLimited reads a file no larger than limit bytes: everything the CLI
@@ -22,4 +24,76 @@ func readLimited(name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than the %d-byte limit", name, limit)
 	}
 	return data, nil
+}
+
+// replaceFile writes a file the user named. A regular file (or a new one)
+// is written to a temporary file beside it and renamed into place, so a
+// failed run leaves the old content, never half a file; it keeps an
+// existing file's mode, and a new one gets perm. A symbolic link is written
+// through, not replaced. Anything else that exists (/dev/null, /dev/stdout,
+// a FIFO) is written in place: renaming over it would destroy the device,
+// as happened to /dev/null when this was not so. Errors name the file as
+// the user gave it.
+func replaceFile(name string, perm os.FileMode, write func(io.Writer) error) error {
+	target := name
+	if resolved, err := filepath.EvalSymlinks(name); err == nil {
+		target = resolved
+	}
+	if fi, err := os.Stat(target); err == nil {
+		if !fi.Mode().IsRegular() {
+			return writeInPlace(name, target, write)
+		}
+		perm = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	return nil
+}
+
+func writeInPlace(name, target string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	return nil
+}
+
+// unwrapPath drops the *os.PathError's own path (a temporary name the user
+// never gave) and keeps what went wrong.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }

@@ -60,7 +60,7 @@ with). hallmark signs with either.`,
 			}
 			pass, err := a.passphrase(keyPath, true)
 			if err != nil {
-				return withCode(ExitError, err)
+				return withCode(ExitError, fmt.Errorf("%s: %w", keyPath, err))
 			}
 			privPEM, err := sign.MarshalPrivateKey(key, pass, sign.KeyFormat(format))
 			if err != nil {
@@ -94,19 +94,18 @@ with). hallmark signs with either.`,
 
 var errNoKey = errors.New("--key is required: the private key to sign with (or set HALLMARK_KEY)")
 
-// passphrase returns the passphrase for the private key at path:
+// passphrase returns the passphrase for the private key at path (the
+// prompt names it; errors do not, callers add it):
 // HALLMARK_PASSWORD when set (even to ""), else COSIGN_PASSWORD (so cosign
 // keys work as they do with cosign), else a no-echo prompt when stdin is a
 // terminal. confirm asks twice, for new keys.
 func (a *app) passphrase(path string, confirm bool) ([]byte, error) {
-	for _, env := range []string{"HALLMARK_PASSWORD", "COSIGN_PASSWORD"} {
-		if v, ok := os.LookupEnv(env); ok {
-			return []byte(v), nil
-		}
+	if env := passphraseEnv(); env != "" {
+		return []byte(os.Getenv(env)), nil
 	}
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return nil, fmt.Errorf("%s: a passphrase is needed: set HALLMARK_PASSWORD (stdin is not a terminal to ask on)", path)
+		return nil, errors.New("a passphrase is needed: set HALLMARK_PASSWORD (stdin is not a terminal to ask on)")
 	}
 	fmt.Fprintf(a.stderr, "Passphrase for %s: ", path)
 	p1, err := term.ReadPassword(fd)
@@ -128,6 +127,17 @@ func (a *app) passphrase(path string, confirm bool) ([]byte, error) {
 	return p1, nil
 }
 
+// passphraseEnv names the environment variable the passphrase comes
+// from, or "" when neither is set and it must be asked for.
+func passphraseEnv() string {
+	for _, env := range []string{"HALLMARK_PASSWORD", "COSIGN_PASSWORD"} {
+		if _, ok := os.LookupEnv(env); ok {
+			return env
+		}
+	}
+	return ""
+}
+
 // loadSigner reads the private key at path (any format sign.ParsePrivateKey
 // reads), asking for its passphrase only if it is encrypted. `hallmark
 // sign`, `attest`, and the --attest flags of sbom and scan use it.
@@ -136,8 +146,14 @@ func (a *app) loadSigner(path string) (*sign.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := sign.ParsePrivateKey(data, func() ([]byte, error) { return a.passphrase(path, false) })
+	asked := false
+	key, err := sign.ParsePrivateKey(data, func() ([]byte, error) { asked = true; return a.passphrase(path, false) })
 	if err != nil {
+		// A wrong passphrase from the environment is easy to miss when
+		// HALLMARK_PASSWORD is set for another key: say where it came from.
+		if env := passphraseEnv(); asked && env != "" && errors.Is(err, sign.ErrDecrypt) {
+			return nil, fmt.Errorf("%s: %w; the passphrase was taken from %s", path, err, env)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s, err := sign.NewSigner(key)
@@ -147,22 +163,14 @@ func (a *app) loadSigner(path string) (*sign.Signer, error) {
 	return s, nil
 }
 
-// writeFileMode writes data to path ("-" is stdout) with mode perm,
-// through a temporary file so a failed write leaves no half file.
+// writeFileMode writes data to path ("-" is stdout) with mode perm for a
+// new file (see replaceFile).
 func writeFileMode(path string, data []byte, perm os.FileMode) error {
 	if path == "-" {
 		_, err := os.Stdout.Write(data)
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, perm); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, perm); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return replaceFile(path, perm, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // writeTo writes data to path, or to w when path is "-".

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -142,8 +142,12 @@ inventory) or table. The input format is detected.`,
 // inventory opens target and extracts everything in it.
 // Container images (see image.go) become a squashed file system first.
 func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options) (*inventory.Inventory, error) {
-	if kind, ref, err := image.Detect(target); err == nil {
+	kind, ref, err := image.Detect(target)
+	switch {
+	case err == nil:
 		return a.imageInventory(cmd.Context(), kind, ref, target, opts)
+	case !errors.Is(err, image.ErrNotImage):
+		return nil, err
 	}
 	src, err := source.Open(target)
 	if err != nil {
@@ -173,8 +177,8 @@ func (a *app) reportSkipped(inv *inventory.Inventory) error {
 	return withCode(ExitPartial, errPartial)
 }
 
-// writeOutput runs write against stdout, or against the named file, which
-// is replaced only once everything was written.
+// writeOutput runs write against stdout, or against the named file (see
+// replaceFile).
 func (a *app) writeOutput(name string, write func(io.Writer) error) error {
 	if name == "" || name == "-" {
 		bw := bufio.NewWriterSize(a.stdout, 64<<10)
@@ -183,24 +187,7 @@ func (a *app) writeOutput(name string, write func(io.Writer) error) error {
 		}
 		return bw.Flush()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".hallmark-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err := write(bw); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return replaceFile(name, 0o644, write)
 }
 
 // encodeInventory writes inv in the named format.

@@ -156,7 +156,7 @@ func (a *app) verifyOne(files []string, bundlePath string, verifier *sign.Verifi
 		defer f.Close()
 		readers = append(readers, bufio.NewReaderSize(f, 64<<10))
 	}
-	res, prov, err := verifyBundle(bundleData, readers, verifier)
+	res, prov, err := verifyBundle(bundlePath, bundleData, readers, verifier)
 	if err != nil {
 		var ve *sign.VerificationError
 		if !errors.As(err, &ve) {
@@ -222,10 +222,12 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 // verifyBundle parses and verifies the bundle, then reads an
 // attestation's statement strictly (in-toto v1 or v0.1) and, for SLSA
 // provenance, its builder and invocation.
-func verifyBundle(data []byte, files []io.Reader, verifier *sign.Verifier) (*sign.Result, *attest.Provenance, error) {
+func verifyBundle(bundlePath string, data []byte, files []io.Reader, verifier *sign.Verifier) (*sign.Result, *attest.Provenance, error) {
 	b, err := sign.ParseBundle(data)
 	if err != nil {
-		return nil, nil, &sign.VerificationError{Reason: err}
+		// The message is printed after the artifact's name: name the
+		// bundle too, since it is the file that is wrong.
+		return nil, nil, &sign.VerificationError{Reason: fmt.Errorf("bundle %s: %w", bundlePath, err)}
 	}
 	res, err := verifier.Verify(b, files)
 	if err != nil {

@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
@@ -100,7 +101,7 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 		SPDXVersion:    v23.Version,
 		DataLicense:    v23.DataLicense,
 		SPDXIdentifier: documentID,
-		DocumentName:   name,
+		DocumentName:   b.line(name),
 		CreationInfo: &v23.CreationInfo{
 			Creators: []common.Creator{{CreatorType: "Tool", Creator: toolPrefix + opts.ToolVersion}},
 			Created:  b.created,
@@ -166,8 +167,8 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 	for _, r := range refs {
 		doc.OtherLicenses = append(doc.OtherLicenses, &v23.OtherLicense{
 			LicenseIdentifier: r,
-			ExtractedText:     b.licenseRefs[r],
-			LicenseName:       b.licenseRefs[r],
+			ExtractedText:     b.text(b.licenseRefs[r]),
+			LicenseName:       b.line(b.licenseRefs[r]),
 			LicenseComment:    "The package declares this license by name; hallmark did not read its text.",
 		})
 	}
@@ -177,8 +178,9 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 		for _, s := range n.Skipped {
 			lines = append(lines, props.SkippedValue(s))
 		}
-		doc.DocumentComment = strings.Join(lines, "\n")
-		b.d.Add("comment", doc.DocumentComment)
+		comment := strings.Join(lines, "\n")
+		b.d.Add("comment", comment)
+		doc.DocumentComment = b.text(comment)
 	}
 	doc.DocumentNamespace = namespaceBase + url.PathEscape(sanitize(name)) + "-" + b.d.Hex(32)
 	return doc
@@ -191,9 +193,9 @@ func (b *builder) annotate(pkg *v23.Package, ps []inventory.Property) {
 			AnnotationDate:           b.created,
 			AnnotationType:           "OTHER",
 			AnnotationSPDXIdentifier: common.DocElementID{ElementRefID: pkg.PackageSPDXIdentifier},
-			AnnotationComment:        p.Name + "=" + p.Value,
+			AnnotationComment:        b.text(p.Name + "=" + p.Value),
 		}
-		b.d.Add("annotation", string(pkg.PackageSPDXIdentifier), a.AnnotationComment)
+		b.d.Add("annotation", string(pkg.PackageSPDXIdentifier), p.Name+"="+p.Value)
 		if b.tagValue {
 			// tag-value has no package-level annotations: they are document
 			// annotations that name the package (SPDXREF).
@@ -206,7 +208,7 @@ func (b *builder) annotate(pkg *v23.Package, ps []inventory.Property) {
 
 func (b *builder) target(t *inventory.Target, name string) *v23.Package {
 	pkg := &v23.Package{
-		PackageName:               name,
+		PackageName:               b.line(name),
 		PackageSPDXIdentifier:     targetID,
 		PackageDownloadLocation:   noAssertion,
 		IsFilesAnalyzedTagPresent: true,
@@ -225,12 +227,12 @@ func (b *builder) target(t *inventory.Target, name string) *v23.Package {
 
 func (b *builder) distro(dist *inventory.Distro, id common.ElementID) *v23.Package {
 	pkg := &v23.Package{
-		PackageName:               dist.ID,
+		PackageName:               b.line(dist.ID),
 		PackageSPDXIdentifier:     id,
-		PackageVersion:            dist.VersionID,
+		PackageVersion:            b.line(dist.VersionID),
 		PackageDownloadLocation:   noAssertion,
 		IsFilesAnalyzedTagPresent: true,
-		PackageDescription:        dist.PrettyName,
+		PackageDescription:        b.text(dist.PrettyName),
 		PrimaryPackagePurpose:     b.purpose("operating-system"),
 	}
 	b.d.Add("os", dist.ID, dist.VersionID, dist.PrettyName)
@@ -242,9 +244,9 @@ func (b *builder) distro(dist *inventory.Distro, id common.ElementID) *v23.Packa
 
 func (b *builder) pkg(p *inventory.Package, id common.ElementID) *v23.Package {
 	pkg := &v23.Package{
-		PackageName:               p.Name,
+		PackageName:               b.line(p.Name),
 		PackageSPDXIdentifier:     id,
-		PackageVersion:            p.Version,
+		PackageVersion:            b.line(p.Version),
 		PackageDownloadLocation:   noAssertion,
 		IsFilesAnalyzedTagPresent: true,
 		PackageChecksums:          checksums(p.Hashes, b.d),
@@ -257,12 +259,45 @@ func (b *builder) pkg(p *inventory.Package, id common.ElementID) *v23.Package {
 			Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: p.PURL,
 		}}
 	}
+	sourceInfo := ""
 	if len(p.Locations) > 0 {
-		pkg.PackageSourceInfo = foundIn + strings.Join(p.Locations, ", ")
+		sourceInfo = foundIn + strings.Join(p.Locations, ", ")
+		pkg.PackageSourceInfo = b.text(sourceInfo)
 	}
-	b.d.Add("package", string(id), p.Name, p.Version, p.PURL, pkg.PackageLicenseDeclared, pkg.PrimaryPackagePurpose, pkg.PackageSourceInfo)
+	b.d.Add("package", string(id), p.Name, p.Version, p.PURL, pkg.PackageLicenseDeclared, pkg.PrimaryPackagePurpose, sourceInfo)
 	b.annotate(pkg, props.ForPackage(p))
 	return pkg
+}
+
+// line makes s safe as a one-line tag-value field (PackageName,
+// PackageVersion, LicenseName): the format has no escapes, so a line break
+// in a name from a lockfile would end the field and start a tag of the
+// attacker's choosing, and the document would no longer parse. Control
+// characters become spaces. JSON escapes them and keeps s as it is.
+func (b *builder) line(s string) string {
+	if !b.tagValue {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// text makes s safe as a tag-value text field, which the writer wraps in
+// <text>…</text> when it holds a line feed: a lone carriage return becomes
+// a line feed (so the value is wrapped, not split by readers that end
+// lines at CR), and "</text>" inside it, which would end the field early,
+// is broken up.
+func (b *builder) text(s string) string {
+	if !b.tagValue {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.ReplaceAll(s, "</text>", "</ text>")
 }
 
 // purpose maps a package type to primaryPackagePurpose, which SPDX 2.3

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/internal/golden"
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -120,6 +122,80 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostile is an inventory whose names, versions, licenses, properties and
+// locations carry what lockfiles can hold and tag-value cannot: line
+// breaks that would start tags of their own, "</text>", control bytes.
+func hostile(name, version, license, prop string) *inventory.Inventory {
+	p := inventory.Package{
+		Name: name, Version: version, Ecosystem: inventory.Npm,
+		PURL:      inventory.PURL(inventory.Npm, name, version, nil),
+		Locations: []string{"web/" + prop + "/package-lock.json"}, Licenses: []string{license},
+		Properties: []inventory.Property{{Name: "hallmark:resolved", Value: prop}},
+	}
+	inv := &inventory.Inventory{
+		Target:   inventory.Target{Name: "app\nPackageName: target", Kind: "directory"},
+		Packages: []inventory.Package{p},
+		Skipped:  []inventory.Skipped{{Path: "x/yarn.lock", Reason: "line 3: </text> is no version"}},
+	}
+	inv.Normalize()
+	return inv
+}
+
+// TestTagValueHostileText: tag-value output stays one document with the
+// packages it should have, and reads back; JSON keeps the values as they are.
+func TestTagValueHostileText(t *testing.T) {
+	inv := hostile("evil\nPackageName: injected", "1.0.0\x07\r\nSPDXID: SPDXRef-evil",
+		"Custom: see LICENSE\r\nPackageName: injected2", "a</text>\nPackageName: injected3\rb")
+	tv := encode(t, inv, true)
+	// Inside <text>…</text> a line may read like a tag; outside it must not.
+	for _, bad := range []string{"\nPackageName: injected\n", "\nSPDXID: SPDXRef-evil", "\r", "\x07", "</text>\nPackageName", "</text> is"} {
+		if bytes.Contains(tv, []byte(bad)) {
+			t.Errorf("tag-value output holds %q:\n%s", bad, tv)
+		}
+	}
+	got, err := spdx.Decode(bytes.NewReader(tv))
+	if err != nil {
+		t.Fatalf("hallmark cannot read its own tag-value: %v\n%s", err, tv)
+	}
+	if len(got.Packages) != 1 {
+		t.Fatalf("decoded %d packages, want 1: %+v", len(got.Packages), got.Packages)
+	}
+	p := got.Packages[0]
+	// The name and version come back from the purl, which keeps them.
+	if p.PURL != inv.Packages[0].PURL || p.Name != inv.Packages[0].Name ||
+		!slices.Equal(p.Licenses, []string{"Custom: see LICENSE  PackageName: injected2"}) {
+		t.Errorf("decoded %+v", p)
+	}
+
+	js, err := spdx.Decode(bytes.NewReader(encode(t, inv, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := sbomtest.InventoryJSON(t, js), sbomtest.InventoryJSON(t, inv); !bytes.Equal(g, w) {
+		t.Errorf("JSON round trip differs\n%s", sbomtest.FirstDiff(g, w))
+	}
+}
+
+// FuzzTagValueText: whatever text the inventory holds, the tag-value
+// document reads back with its one package.
+func FuzzTagValueText(f *testing.F) {
+	f.Add("left-pad", "1.3.0", "MIT", "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz")
+	f.Add("a\nPackageName: b", "1\r2", "X\n</text>\nY", "</text>\rZ: w")
+	f.Fuzz(func(t *testing.T, name, version, license, prop string) {
+		if name == "" || !utf8.ValidString(name+version+license+prop) {
+			return
+		}
+		inv := hostile(name, version, license, prop)
+		got, err := spdx.Decode(bytes.NewReader(encode(t, inv, true)))
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if len(got.Packages) != 1 {
+			t.Fatalf("decoded %d packages, want 1", len(got.Packages))
+		}
+	})
 }
 
 func FuzzDecode(f *testing.F) {

@@ -187,17 +187,18 @@ func (r *run) tokenPermissions() Result {
 		var topWrites []Scope
 		if top != nil {
 			for _, s := range top.Scopes {
-				if s.Level == "write" {
+				if isRiskyWrite(s, nil) {
 					topWrites = append(topWrites, s)
 				}
 			}
 		}
+		ignored := ignoredJobPermissions(w)
 		var undeclaredJobs, writeJobs []*Job
 		for _, j := range w.Jobs {
 			switch {
 			case j.Permissions == nil:
 				undeclaredJobs = append(undeclaredJobs, j)
-			case j.Permissions.All == "write-all" || slices.ContainsFunc(j.Permissions.Scopes, func(s Scope) bool { return s.Level == "write" }):
+			case j.Permissions.All == "write-all" || slices.ContainsFunc(j.Permissions.Scopes, func(s Scope) bool { return isRiskyWrite(s, ignored) }):
 				writeJobs = append(writeJobs, j)
 			}
 		}
@@ -245,6 +246,72 @@ func (r *run) tokenPermissions() Result {
 	}
 	return res
 }
+
+// permissionsOfInterest are the scopes whose write access Scorecard holds
+// against a workflow (checks/raw/permissions.go). Writing to any other scope
+// (pull-requests, issues, id-token, ...) is recorded there as "unknown" and
+// costs nothing, at top level or in a job.
+var permissionsOfInterest = []string{"statuses", "checks", "security-events", "deployments", "contents", "packages", "actions"}
+
+// isRiskyWrite reports whether s grants write access to a scope of
+// interest that is not in ignored. Scorecard compares both the level and
+// the scope name case-insensitively.
+func isRiskyWrite(s Scope, ignored map[string]bool) bool {
+	if !strings.EqualFold(s.Level, "write") {
+		return false
+	}
+	for _, p := range permissionsOfInterest {
+		if strings.EqualFold(s.Name, p) && !ignored[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// sarifActions upload code-scanning results, which needs security-events:
+// write (Scorecard's isAllowedWorkflow, compared without the @ref).
+var sarifActions = []string{"github/codeql-action/analyze", "github/codeql-action/upload-sarif", "ossf/scorecard-action"}
+
+// ignoredJobPermissions are the job-level write scopes Scorecard does not
+// count for this workflow because its purpose needs them
+// (createIgnoredPermissions): packages in a packaging workflow, contents in
+// a releasing or GitHub Pages workflow, security-events in a workflow that
+// uploads SARIF. Top-level permissions never get these exemptions.
+func ignoredJobPermissions(w *Workflow) map[string]bool {
+	ignored := map[string]bool{}
+	for _, j := range w.Jobs {
+		var setupGo, goreleaser bool
+		for _, s := range j.Steps {
+			if isPackagingStep(s) {
+				ignored["packages"] = true
+			}
+			if s.Run != nil && mvnReleasePrepare.MatchString(s.Run.Value) {
+				ignored["contents"] = true
+			}
+			if s.Uses == nil {
+				continue
+			}
+			action, _, _ := strings.Cut(strings.TrimSpace(s.Uses.Value), "@")
+			switch {
+			case slices.Contains(sarifActions, action):
+				ignored["security-events"] = true
+			case action == "relekang/python-semantic-release", action == "peaceiris/actions-gh-pages":
+				ignored["contents"] = true
+			case action == "actions/setup-go":
+				setupGo = true
+			case action == "goreleaser/goreleaser-action":
+				goreleaser = true
+			}
+		}
+		// Scorecard's Go release matcher wants both steps in one job.
+		if setupGo && goreleaser {
+			ignored["contents"] = true
+		}
+	}
+	return ignored
+}
+
+var mvnReleasePrepare = regexp.MustCompile(`mvn.*release:prepare`)
 
 // reduceBy is Scorecard's deduction for a top-level write permission.
 func reduceBy(token string) float64 {
@@ -620,6 +687,20 @@ var packagingActions = []struct{ prefix, what string }{
 }
 
 var packagingCommands = regexp.MustCompile(`(?m)(^|[\s;&|(])(npm publish|yarn publish|pnpm publish|npx semantic-release|mvn [^\n]*\bdeploy\b|gradlew? [^\n]*\bpublish|twine upload|poetry publish|flit publish|hatch publish|uv publish|cargo publish|gem push|dotnet nuget push|nuget push|docker push|podman push|ko (publish|build)|mix hex\.publish|goreleaser release)`)
+
+// isPackagingStep reports whether s publishes a package, by the same lists
+// the Packaging check uses.
+func isPackagingStep(s *Step) bool {
+	if s.Uses != nil {
+		u := strings.ToLower(s.Uses.Value)
+		for _, a := range packagingActions {
+			if strings.HasPrefix(u, a.prefix) {
+				return true
+			}
+		}
+	}
+	return s.Run != nil && packagingCommands.MatchString(s.Run.Value)
+}
 
 func (r *run) packaging() Result {
 	res := Result{Name: Packaging, Partial: len(r.workflowErrs) > 0}

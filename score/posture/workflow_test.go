@@ -130,6 +130,21 @@ func TestTokenPermissions(t *testing.T) {
 		{"top statuses write", "permissions:\n  statuses: write\njobs:\n  a:\n    permissions: read-all\n", 9},
 		{"top deployments write", "permissions:\n  deployments: write\njobs:\n  a:\n    permissions: read-all\n", 9},
 		{"top contents write", "permissions:\n  contents: write\njobs:\n  a:\n    permissions: read-all\n", 0},
+		// Writes to scopes outside Scorecard's permissionsOfInterest cost
+		// nothing: gpustack/gguf-parser-go's code-review.yml (top-level
+		// pull-requests: write, a reusable-workflow job without permissions)
+		// scores 10 in Scorecard.
+		{"top pull-requests write, job undeclared", "permissions:\n  contents: read\n  pull-requests: write\non: pull_request_target\njobs:\n  review:\n    uses: gpustack/.github/.github/workflows/code-review.yml@main\n", 10},
+		{"top undeclared, job id-token and issues write", "jobs:\n  a:\n    permissions:\n      id-token: write\n      issues: write\n", 9},
+		{"top checks write, job pull-requests write", "permissions:\n  checks: write\njobs:\n  a:\n    permissions:\n      pull-requests: write\n", 9},
+		{"top checks write, job statuses write", "permissions:\n  checks: write\njobs:\n  a:\n    permissions:\n      statuses: write\n", 0},
+		// Job-level exemptions (createIgnoredPermissions): a CodeQL job's
+		// security-events, a GoReleaser job's contents.
+		{"codeql job security-events write", "permissions:\n  checks: write\njobs:\n  a:\n    permissions:\n      security-events: write\n    steps:\n      - uses: github/codeql-action/analyze@v3\n", 9},
+		{"goreleaser job contents write", "permissions:\n  checks: write\njobs:\n  a:\n    permissions:\n      contents: write\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: goreleaser/goreleaser-action@v6\n", 9},
+		{"goreleaser without setup-go", "permissions:\n  checks: write\njobs:\n  a:\n    permissions:\n      contents: write\n    steps:\n      - uses: goreleaser/goreleaser-action@v6\n", 0},
+		// The exemptions are for jobs only: top-level contents: write still costs 10.
+		{"goreleaser top contents write", "permissions:\n  contents: write\njobs:\n  a:\n    permissions: read-all\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: goreleaser/goreleaser-action@v6\n", 0},
 	} {
 		res := tokenScore(t, tc.yaml)
 		if res.Score == nil || *res.Score != tc.want {

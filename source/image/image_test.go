@@ -429,6 +429,24 @@ func TestDetectNotImage(t *testing.T) {
 	}
 }
 
+// TestDetectManyLayers: go-containerregistry's tarball writer (crane
+// append -o, crane save) puts manifest.json after every layer, so an image
+// of 70 layers has it past the 64th header.
+func TestDetectManyLayers(t *testing.T) {
+	var layers []v1.Layer
+	for i := range 70 {
+		layers = append(layers, layer(t, reg(fmt.Sprintf("l%02d.txt", i), "x")))
+	}
+	file := filepath.Join(t.TempDir(), "many.tar")
+	tag, _ := name.NewTag("example.local/many:1")
+	if err := tarball.WriteToFile(file, tag, buildImage(t, amd64, layers...)); err != nil {
+		t.Fatal(err)
+	}
+	if kind, _, err := Detect(file); err != nil || kind != "docker-archive" {
+		t.Errorf("Detect(%s) = %q, %v; want docker-archive", file, kind, err)
+	}
+}
+
 // FuzzLayer feeds arbitrary bytes as a layer's tar stream: the squash must
 // never panic, and every path in the view must be valid and inside it.
 func FuzzLayer(f *testing.F) {

@@ -32,6 +32,17 @@ const (
 // ErrNotImage is returned by Detect for targets that are not images.
 var ErrNotImage = errors.New("not an image reference")
 
+// ErrTarNotImage is returned by Detect for a tar archive that holds no
+// image (a root file system from `docker export` or `crane export`):
+// nothing else reads a tar, so going on would inventory nothing.
+var ErrTarNotImage = errors.New("a tar archive with neither manifest.json nor index.json at its root: not a docker save or OCI archive (unpack it and inventory the directory)")
+
+// maxDetectHeaders bounds the tar headers Detect reads. Writers put
+// manifest.json after the layers (crane, docker save), so it can come
+// after hundreds of entries; the headers are read with seeks past the
+// bodies, so even the limit costs milliseconds.
+const maxDetectHeaders = 1 << 16
+
 // Detect tells whether target names an image, and which kind: an explicit
 // scheme, a directory holding an OCI layout, or a tar holding a docker save
 // (manifest.json) or an OCI archive (index.json). A bare reference such as
@@ -56,37 +67,48 @@ func Detect(target string) (kind, rest string, err error) {
 		}
 		return "", "", ErrNotImage
 	}
-	switch tarMember(target) {
+	if !st.Mode().IsRegular() {
+		// Opening a named pipe blocks until a writer comes; devices and
+		// sockets are no images either.
+		return "", "", ErrNotImage
+	}
+	member, isTar := tarMember(target)
+	switch member {
 	case "manifest.json":
 		return "docker-archive", target, nil
 	case "index.json":
 		return "oci-archive", target, nil
 	}
+	if isTar {
+		return "", "", fmt.Errorf("%s: %w", target, ErrTarNotImage)
+	}
 	return "", "", ErrNotImage
 }
 
 // tarMember returns "manifest.json" or "index.json" when the file is a tar
-// holding one at its root, reading at most the first 64 headers.
-func tarMember(file string) string {
+// holding one at its root, reading at most maxDetectHeaders headers, and
+// whether the file is a tar at all (it has a valid first header).
+func tarMember(file string) (member string, isTar bool) {
 	f, err := os.Open(file)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
-	for range 64 {
+	for range maxDetectHeaders {
 		hdr, err := tr.Next()
 		if err != nil {
-			return ""
+			return "", isTar
 		}
+		isTar = true
 		switch strings.TrimPrefix(hdr.Name, "./") {
 		case "manifest.json":
-			return "manifest.json"
+			return "manifest.json", true
 		case "index.json":
-			return "index.json"
+			return "index.json", true
 		}
 	}
-	return ""
+	return "", true
 }
 
 // Open reads an image of the given kind ("oci", "docker-archive",
