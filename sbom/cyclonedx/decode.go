@@ -230,7 +230,7 @@ func distro(c *cdx.Component) *inventory.Distro {
 // gets a pkg:generic one from its name and version, since the purl is a
 // package's identity in an inventory.
 func (d *decoder) pkg(c *cdx.Component) inventory.Package {
-	p := inventory.Package{Version: c.Version}
+	p := inventory.Package{Version: props.Version(c.Version)}
 	name := c.Name
 	if c.Group != "" {
 		name = c.Group + "/" + c.Name
@@ -241,7 +241,7 @@ func (d *decoder) pkg(c *cdx.Component) inventory.Package {
 			p.Version = pp.Version
 		}
 	} else {
-		p.Name, p.PURL = name, inventory.PURL(inventory.Unknown, name, c.Version, nil)
+		p.Name, p.PURL = name, inventory.PURL(inventory.Unknown, name, p.Version, nil)
 	}
 	switch c.Type {
 	case cdx.ComponentTypeApplication:

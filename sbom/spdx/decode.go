@@ -228,14 +228,14 @@ func hashName(alg common.ChecksumAlgorithm) string {
 }
 
 func (d *decoder) pkg(p *v23.Package, purl string) inventory.Package {
-	pkg := inventory.Package{Name: p.PackageName, Version: p.PackageVersion}
+	pkg := inventory.Package{Name: p.PackageName, Version: props.Version(p.PackageVersion)}
 	if pp, err := inventory.ParsePURL(purl); err == nil && purl != "" {
 		pkg.PURL, pkg.Name, pkg.Ecosystem = purl, pp.Name, pp.Ecosystem
 		if pkg.Version == "" {
 			pkg.Version = pp.Version
 		}
 	} else {
-		pkg.PURL = inventory.PURL(inventory.Unknown, p.PackageName, p.PackageVersion, nil)
+		pkg.PURL = inventory.PURL(inventory.Unknown, p.PackageName, pkg.Version, nil)
 	}
 	switch p.PrimaryPackagePurpose {
 	case "APPLICATION":

@@ -318,3 +318,15 @@ func sortedUnique(s []string) bool {
 	}
 	return true
 }
+
+// Version cleans a version read from a foreign SBOM: producers write
+// placeholders where they found none (syft "UNKNOWN", SPDX "NOASSERTION"),
+// which would otherwise be compared as if they were versions. A package
+// without one is reported as such, never matched on a placeholder.
+func Version(v string) string {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "UNKNOWN", "NOASSERTION", "NONE", "N/A":
+		return ""
+	}
+	return strings.TrimSpace(v)
+}

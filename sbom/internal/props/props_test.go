@@ -62,3 +62,14 @@ func TestForTarget(t *testing.T) {
 		t.Errorf("ForTarget(empty) = %v, want none", got)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"UNKNOWN": "", "unknown": "", "NOASSERTION": "", " NONE ": "", "N/A": "",
+		"1.2.3": "1.2.3", " v1.0.0 ": "v1.0.0", "": "", "unknown-1.0": "unknown-1.0",
+	} {
+		if got := Version(in); got != want {
+			t.Errorf("Version(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
