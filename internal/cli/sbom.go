@@ -161,6 +161,12 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
+	if len(src.Only) > 0 && len(inv.Packages) == 0 && len(inv.Skipped) == 0 {
+		// An empty SBOM of a single file is most often a file hallmark
+		// does not read (or a binary with no module information); say so
+		// rather than let it pass for "no dependencies".
+		a.log.Warn("no extractor recognised this file: not a lockfile, manifest, package database or Go/Rust binary that hallmark reads", "file", target)
+	}
 	inv.Target = src.Target
 	return inv, nil
 }
