@@ -246,8 +246,11 @@ func (p *Package) merge(q Package) {
 	if p.Layer == "" {
 		p.Layer = q.Layer
 	}
+	// Properties of both are kept, each name/value pair once: the same Go
+	// module built into two binaries (linux and darwin, say) is one package
+	// with both GOOS values, not one with the first binary's settings.
 	for _, pr := range q.Properties {
-		if _, ok := p.Property(pr.Name); !ok {
+		if !slices.Contains(p.Properties, pr) {
 			p.Properties = append(p.Properties, pr)
 		}
 	}
@@ -262,6 +265,8 @@ func (p *Package) normalize() {
 		return cmp.Or(strings.Compare(a.Algorithm, b.Algorithm), strings.Compare(a.Value, b.Value))
 	})
 	p.Hashes = slices.Compact(p.Hashes)
+	// Stable: repeated names keep the order the source gave them (syft's
+	// CPEs, most likely first), and merges happen in walk order.
 	slices.SortStableFunc(p.Properties, func(a, b Property) int { return strings.Compare(a.Name, b.Name) })
 }
 

@@ -171,3 +171,20 @@ func FuzzParsePURL(f *testing.F) {
 		_ = PURL(p.Ecosystem, p.Name, p.Version, p.Qualifiers)
 	})
 }
+
+// The same module built into two binaries is one package carrying both
+// binaries' settings, each name/value pair once.
+func TestNormalizeMergesProperties(t *testing.T) {
+	inv := &Inventory{Packages: []Package{
+		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []string{"dist/m_linux"},
+			Properties: []Property{{"hallmark:go:build:GOOS", "linux"}, {"hallmark:go:build:CGO_ENABLED", "0"}}},
+		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []string{"dist/m_darwin"},
+			Properties: []Property{{"hallmark:go:build:GOOS", "darwin"}, {"hallmark:go:build:CGO_ENABLED", "0"}}},
+	}}
+	inv.Normalize()
+	got, _ := json.Marshal(inv.Packages[0].Properties)
+	want := `[{"name":"hallmark:go:build:CGO_ENABLED","value":"0"},{"name":"hallmark:go:build:GOOS","value":"linux"},{"name":"hallmark:go:build:GOOS","value":"darwin"}]`
+	if string(got) != want {
+		t.Errorf("properties:\n got %s\nwant %s", got, want)
+	}
+}
