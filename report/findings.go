@@ -163,10 +163,7 @@ func notes(res *match.Result) []string {
 	if n := len(res.Skipped); n > 0 {
 		parts := make([]string, n)
 		for i, sk := range res.Skipped {
-			parts[i] = sk.Reason
-			if !strings.HasPrefix(sk.Reason, sk.Path) {
-				parts[i] = sk.Path + ": " + sk.Reason
-			}
+			parts[i] = skippedText(sk)
 		}
 		out = append(out, fmt.Sprintf("%d input(s) could not be read and were not checked: %s.", n, strings.Join(parts, "; ")))
 	}

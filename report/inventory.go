@@ -81,10 +81,19 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 	if len(inv.Skipped) > 0 {
 		fmt.Fprintf(w, "\nSkipped %d input(s):\n", len(inv.Skipped))
 		for _, s := range inv.Skipped {
-			fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+			fmt.Fprintf(w, "  %s\n", skippedText(s))
 		}
 	}
 	return nil
+}
+
+// skippedText is "path: reason", or the reason alone when it already
+// starts with the path (extractor errors name their file).
+func skippedText(s inventory.Skipped) string {
+	if strings.HasPrefix(s.Reason, s.Path) {
+		return s.Reason
+	}
+	return s.Path + ": " + s.Reason
 }
 
 func orDash(s string) string {
