@@ -116,6 +116,9 @@ type layerInfo struct {
 	// told apart by its first bytes.
 	open func() (io.ReadCloser, error)
 	size int64 // compressed size, 0 when unknown
+	// blob is the manifest's digest of the stored blob ("" where there is
+	// none: docker archives name layers by file, not digest).
+	blob string
 }
 
 // FS returns the squashed file system.
@@ -249,6 +252,9 @@ func (im *Image) loadManifest() ([]byte, error) {
 		li := layerInfo{open: l.Compressed}
 		if i < len(m.Layers) {
 			li.size = m.Layers[i].Size
+			if m.Layers[i].Digest.Algorithm == "sha256" {
+				li.blob = m.Layers[i].Digest.String()
+			}
 		}
 		im.layers = append(im.layers, li)
 	}
@@ -260,7 +266,7 @@ func (im *Image) loadManifest() ([]byte, error) {
 // across layers for the image-size limit (nil to skip that check).
 func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io.Reader) error) (int64, error) {
 	li := im.layers[i]
-	rc, err := im.uncompressed(li)
+	rc, blobSum, err := im.uncompressed(li)
 	if err != nil {
 		return 0, err
 	}
@@ -293,6 +299,14 @@ func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != li.digest {
 		return lr.n, fmt.Errorf("%w: uncompressed content is %s, config says %s", ErrDigest, got, li.digest)
 	}
+	// The stored blob is checked against the manifest too, so a corrupt
+	// download or layout is named as such, not only as a diff ID mismatch.
+	// The decompressor has read the blob to its end once the tar has.
+	if li.blob != "" {
+		if got := blobSum(); got != li.blob {
+			return lr.n, fmt.Errorf("%w: blob is %s, manifest says %s", ErrDigest, got, li.blob)
+		}
+	}
 	return lr.n, nil
 }
 
@@ -303,15 +317,20 @@ func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io
 // klauspost), so it runs a few chunks ahead of the reader in its own
 // goroutine (readAhead): with two cores, hashing the layer and parsing the
 // tar overlap inflating instead of following it.
-func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, error) {
+func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error) {
 	if li.open == nil {
-		return nil, errors.New("layer has no content")
+		return nil, nil, errors.New("layer has no content")
 	}
 	rc, err := li.open()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	br := bufio.NewReaderSize(rc, 64<<10)
+	bh := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(rc, bh), 64<<10)
+	blobSum := func() string {
+		io.Copy(io.Discard, br) // bytes after the compressed stream's end
+		return "sha256:" + hex.EncodeToString(bh.Sum(nil))
+	}
 	magic, _ := br.Peek(4)
 	var zr io.Reader
 	var zclose func()
@@ -320,14 +339,14 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, error) {
 		gz, err := kgzip.NewReader(br)
 		if err != nil {
 			rc.Close()
-			return nil, fmt.Errorf("gzip: %w", err)
+			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
 		zr, zclose = gz, func() { gz.Close() }
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zd, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			rc.Close()
-			return nil, fmt.Errorf("zstd: %w", err)
+			return nil, nil, fmt.Errorf("zstd: %w", err)
 		}
 		zr, zclose = zd, zd.Close
 	default:
@@ -338,7 +357,7 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, error) {
 		// waiting on (a registry download); the decompressor is closed
 		// only once the goroutine that uses it has returned.
 		return rc.Close()
-	}, zclose), nil
+	}, zclose), blobSum, nil
 }
 
 // readAhead reads r in its own goroutine, up to aheadChunks chunks before

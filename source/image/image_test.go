@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -503,3 +504,25 @@ func testLayersEntries() []entry {
 }
 
 var _ = types.OCIManifestSchema1
+
+// A stored blob that decompresses to the right tar but is not the blob the
+// manifest names (recompressed, or swapped in a layout) is refused too.
+func TestBlobDigestIsChecked(t *testing.T) {
+	dir := t.TempDir()
+	data := tarBytes(t, reg("a.txt", "hello"))
+	img := buildImage(t, amd64, layer(t, reg("a.txt", "hello")))
+	writeLayout(t, dir, img, "x")
+	ls, _ := img.Layers()
+	d, _ := ls[0].Digest()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.NoCompression)
+	zw.Write(data)
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(dir, "blobs", d.Algorithm, d.Hex), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), "oci", dir, Options{})
+	if !errors.Is(err, ErrDigest) || !strings.Contains(err.Error(), "blob is sha256:") || !strings.Contains(err.Error(), "manifest says "+d.String()) {
+		t.Fatalf("err = %v, want the blob digest mismatch", err)
+	}
+}
