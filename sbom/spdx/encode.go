@@ -273,11 +273,14 @@ func (b *builder) pkg(p *inventory.Package, id common.ElementID) *v23.Package {
 // PackageVersion, LicenseName): the format has no escapes, so a line break
 // in a name from a lockfile would end the field and start a tag of the
 // attacker's choosing, and the document would no longer parse. Control
-// characters become spaces. JSON escapes them and keeps s as it is.
+// characters become spaces, and "<text>", which readers take as the start
+// of a multi-line value wherever it appears on a line, is broken up. JSON
+// escapes them and keeps s as it is.
 func (b *builder) line(s string) string {
 	if !b.tagValue {
 		return s
 	}
+	s = strings.ReplaceAll(s, "<text>", "< text>")
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
@@ -289,15 +292,17 @@ func (b *builder) line(s string) string {
 // text makes s safe as a tag-value text field, which the writer wraps in
 // <text>…</text> when it holds a line feed: a lone carriage return becomes
 // a line feed (so the value is wrapped, not split by readers that end
-// lines at CR), and "</text>" inside it, which would end the field early,
-// is broken up.
+// lines at CR), "</text>" inside it, which would end the field early, is
+// broken up, and so is "<text>", which on a value short enough to stay
+// unwrapped would open a field that never ends.
 func (b *builder) text(s string) string {
 	if !b.tagValue {
 		return s
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.ReplaceAll(s, "</text>", "</ text>")
+	s = strings.ReplaceAll(s, "</text>", "</ text>")
+	return strings.ReplaceAll(s, "<text>", "< text>")
 }
 
 // purpose maps a package type to primaryPackagePurpose, which SPDX 2.3

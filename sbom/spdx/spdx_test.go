@@ -178,6 +178,23 @@ func TestTagValueHostileText(t *testing.T) {
 	}
 }
 
+// TestTagValueOpenTextTag: "<text>" in a one-line value would make readers
+// wait for a "</text>" that never comes (found by FuzzTagValueText).
+func TestTagValueOpenTextTag(t *testing.T) {
+	inv := hostile("<text>evil", "1<text>", "MIT<text>", "<text>0")
+	tv := encode(t, inv, true)
+	if n := bytes.Count(tv, []byte("<text>")); n != bytes.Count(tv, []byte("</text>")) {
+		t.Errorf("%d <text> but %d </text>:\n%s", n, bytes.Count(tv, []byte("</text>")), tv)
+	}
+	got, err := spdx.Decode(bytes.NewReader(tv))
+	if err != nil {
+		t.Fatalf("hallmark cannot read its own tag-value: %v\n%s", err, tv)
+	}
+	if len(got.Packages) != 1 || got.Packages[0].Name != "<text>evil" {
+		t.Errorf("decoded %+v", got.Packages)
+	}
+}
+
 // FuzzTagValueText: whatever text the inventory holds, the tag-value
 // document reads back with its one package.
 func FuzzTagValueText(f *testing.F) {
