@@ -19,6 +19,7 @@ import (
 type Builder struct {
 	dir  string
 	path string
+	lock *os.File // the directory's writer lock, held until Commit or Abort
 	db   *sql.DB
 	tx   *sql.Tx
 
@@ -28,37 +29,56 @@ type Builder struct {
 	added int
 }
 
+// ErrBusy is returned by Begin when another process is building a new
+// version of the same database.
+var ErrBusy = errors.New("another hallmark db update or import is running on this database; try again when it has finished")
+
+// lockFile is the file in the database directory that writers lock.
+const lockFile = ".lock"
+
 // Begin starts a new version of the database in dir, creating dir when
 // needed. With fresh set the new version starts empty; otherwise it starts
-// as a copy of the live one (when there is one).
+// as a copy of the live one (when there is one). Only one Builder per
+// directory exists at a time, across processes: Begin fails with ErrBusy
+// while another holds the directory.
 func Begin(ctx context.Context, dir string, fresh bool) (*Builder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return beginLocked(ctx, dir, fresh, lock)
+}
+
+// beginLocked is Begin for a caller that already holds the directory's
+// lock; the Builder takes it over and releases it on Commit or Abort.
+func beginLocked(ctx context.Context, dir string, fresh bool, lock *os.File) (*Builder, error) {
 	now := time.Now().UTC()
-	b := &Builder{dir: dir, now: now, path: filepath.Join(dir, "osv-"+strconv.FormatInt(now.UnixNano(), 36)+".db")}
+	b := &Builder{dir: dir, now: now, lock: lock, path: filepath.Join(dir, "osv-"+strconv.FormatInt(now.UnixNano(), 36)+".db")}
 	old, err := currentPath(dir)
 	copied := false
 	if err == nil && !fresh {
 		if err := copyDB(ctx, old, b.path); err != nil {
-			os.Remove(b.path)
+			b.Abort()
 			return nil, fmt.Errorf("copying %s: %w", old, err)
 		}
 		copied = true
 	} else if err != nil && !errors.Is(err, ErrNoDatabase) {
+		b.Abort()
 		return nil, err
 	}
 	b.db, err = openSQLite(b.path, true)
 	if err != nil {
-		os.Remove(b.path)
+		b.Abort()
 		return nil, err
 	}
 	if copied {
 		// Adding to a damaged file would fail part-way or carry the damage
 		// into the new one.
 		if err := quickCheck(ctx, b.db, old); err != nil {
-			b.db.Close()
-			os.Remove(b.path)
+			b.Abort()
 			return nil, err
 		}
 	}
@@ -296,7 +316,15 @@ func (b *Builder) Commit(ctx context.Context) error {
 		}
 	}
 	removeStale(b.dir, filepath.Base(b.path))
+	b.unlock()
 	return nil
+}
+
+func (b *Builder) unlock() {
+	if b.lock != nil {
+		b.lock.Close() // closing the only descriptor releases the flock
+		b.lock = nil
+	}
 }
 
 // Abort discards the new version.
@@ -312,10 +340,11 @@ func (b *Builder) Abort() {
 	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
 		os.Remove(b.path + suffix)
 	}
+	b.unlock()
 }
 
-// removeStale deletes database files left by builders that crashed.
-// Files younger than an hour may belong to a builder still running.
+// removeStale deletes database files left by builders that crashed. The
+// caller holds the directory's lock, so no other builder is writing one.
 func removeStale(dir, keep string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -326,9 +355,7 @@ func removeStale(dir, keep string) {
 		if !strings.HasPrefix(n, "osv-") || strings.HasPrefix(n, strings.TrimSuffix(keep, ".db")) {
 			continue
 		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
-			os.Remove(filepath.Join(dir, n))
-		}
+		os.Remove(filepath.Join(dir, n))
 	}
 }
 

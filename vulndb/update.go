@@ -75,6 +75,23 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	f := &fetcher{source: strings.TrimSuffix(opts.Source, "/"), client: opts.Client, tmpDir: dir}
 	f.local = !strings.HasPrefix(f.source, "http://") && !strings.HasPrefix(f.source, "https://")
 
+	// The lock comes first, so that the database this update starts from
+	// is the one it replaces, and a second update fails before it
+	// downloads anything.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	locked := true
+	defer func() {
+		if locked {
+			lock.Close()
+		}
+	}()
+
 	var old *Store
 	if s, err := Open(dir); err == nil {
 		if err := s.Check(ctx); err != nil {
@@ -107,12 +124,10 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	// Without a usable database there is nothing to build on: a file that
 	// is there but unreadable (or of an old layout) is replaced.
-	b, err := Begin(ctx, dir, old == nil)
+	locked = false
+	b, err := beginLocked(ctx, dir, old == nil, lock)
 	if err != nil {
 		return nil, err
 	}

@@ -201,7 +201,7 @@ func TestImportBadInput(t *testing.T) {
 		t.Fatalf("corrupt zip: err = %v, want ErrArchive", err)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 { // current + one .db
+	if len(entries) != 3 { // .lock, current and one .db
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
@@ -483,5 +483,50 @@ func TestCorruptDatabase(t *testing.T) {
 				t.Errorf("rebuilt database: %v", err)
 			}
 		})
+	}
+}
+
+// TestOneWriterAtATime: while one import or update builds, a second fails
+// at once with ErrBusy (before downloading anything) and the first one's
+// work is kept; once it commits, the next writer goes ahead.
+func TestOneWriterAtATime(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	record := filepath.Join("osv", "testdata", "records", "HALLMARK-TEST-1.json")
+	first, err := Begin(ctx, dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Begin(ctx, dir, false); !errors.Is(err, ErrBusy) {
+		t.Errorf("second Begin = %v, want ErrBusy", err)
+	}
+	if _, err := Import(ctx, dir, []string{record}, ImportOptions{}); !errors.Is(err, ErrBusy) {
+		t.Errorf("Import during a build = %v, want ErrBusy", err)
+	}
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	if _, err := Update(ctx, dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"Go"}}); !errors.Is(err, ErrBusy) {
+		t.Errorf("Update during a build = %v, want ErrBusy", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("a refused update made %d requests", n)
+	}
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Import(ctx, dir, []string{record}, ImportOptions{}); err != nil {
+		t.Errorf("Import after the build committed: %v", err)
+	}
+	b, err := Begin(ctx, dir, false)
+	if err != nil {
+		t.Fatalf("Begin after the import: %v", err)
+	}
+	b.Abort()
+	if _, err := Begin(ctx, dir, false); err != nil {
+		t.Errorf("Begin after an Abort: %v", err)
 	}
 }

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package vulndb
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// lockDir on systems without flock only creates the lock file: concurrent
+// builders there are not excluded, and the last commit wins.
+func lockDir(dir string) (*os.File, error) {
+	return os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+}
