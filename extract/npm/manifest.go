@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 
 	"github.com/hallmark-dev/hallmark/extract"
@@ -99,21 +98,4 @@ func readManifest(fsys fs.FS, dir string) (*manifest, error) {
 		return nil, jsonError(name, data, err)
 	}
 	return &m, nil
-}
-
-// workspaceDirs expands the workspace globs of a project in dir into the
-// folders that hold a package.json, sorted.
-func workspaceDirs(fsys fs.FS, dir string, globs []string) []string {
-	var dirs []string
-	for _, g := range globs {
-		matches, err := fs.Glob(fsys, joinPath(dir, g, "package.json"))
-		if err != nil {
-			continue
-		}
-		for _, m := range matches {
-			dirs = append(dirs, dirOf(m))
-		}
-	}
-	slices.Sort(dirs)
-	return slices.Compact(dirs)
 }

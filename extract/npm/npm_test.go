@@ -31,8 +31,13 @@ func TestGolden(t *testing.T) {
 		{PackageLock{}, "lock-v1", "package-lock.json"},
 		{PackageLock{}, "lock-v2", "package-lock.json"},
 		{PackageLock{}, "lock-v3", "package-lock.json"},
+		// Workspaces ["packages/**", "!packages/legacy"], made by npm 11
+		// (--package-lock-only) and yarn 1.22.22 (install): npm excludes
+		// packages/legacy, yarn 1 ignores the "!" pattern and keeps it.
+		{PackageLock{}, "lock-v3-globs", "package-lock.json"},
 		{PackageLock{}, "shrinkwrap", "npm-shrinkwrap.json"},
 		{YarnLock{}, "yarn-v1", "yarn.lock"},
+		{YarnLock{}, "yarn-v1-globs", "yarn.lock"},
 		{YarnLock{}, "yarn-berry", "yarn.lock"},
 		{PnpmLock{}, "pnpm-v5", "pnpm-lock.yaml"},
 		{PnpmLock{}, "pnpm-v6", "pnpm-lock.yaml"},

@@ -193,12 +193,7 @@ func (lf *lockfile) fromPackages() ([]inventory.Package, []inventory.Relationshi
 		globs = (&manifest{Workspaces: root.Workspaces}).workspaceGlobs()
 	}
 	isWorkspace := func(k string) bool {
-		for _, g := range globs {
-			if ok, _ := path.Match(path.Clean(g), k); ok {
-				return true
-			}
-		}
-		return false
+		return k != "" && !isInstalled(k) && workspaceMatch(globs, k)
 	}
 
 	purls := make(map[string]string, len(keys))

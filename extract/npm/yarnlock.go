@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
@@ -337,7 +338,10 @@ func yarnV1Inventory(fsys fs.FS, dir string, entries []yarnEntry, root *manifest
 	}
 
 	projects := []project{{dir: dir, m: root}}
-	for _, wd := range workspaceDirs(fsys, dir, root.workspaceGlobs()) {
+	// yarn 1 ignores "!" patterns (yarn 1.22.22 installs and links a
+	// workspace that a later "!" pattern names), so they are dropped here.
+	globs := slices.DeleteFunc(root.workspaceGlobs(), func(g string) bool { return strings.HasPrefix(g, "!") })
+	for _, wd := range workspaceDirs(fsys, dir, globs) {
 		if wm, err := readManifest(fsys, wd); err == nil && wm != nil {
 			projects = append(projects, project{dir: wd, m: wm})
 		}
