@@ -55,7 +55,7 @@ import (
 )
 
 var (
-	workDir = flag.String("dir", "bench/out/image", "where inputs and outputs go")
+	workDir = flag.String("dir", "bench/_out/image", "where inputs and outputs go")
 	runs    = flag.Int("runs", 3, "runs per tool per input; the fastest wall time and the smallest CPU time count")
 	only    = flag.String("only", "", "comma-separated input names to run (minbase,global,multi)")
 )

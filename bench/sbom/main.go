@@ -37,7 +37,7 @@ import (
 )
 
 var (
-	workDir  = flag.String("dir", "bench/out/sbom", "where inputs and outputs go")
+	workDir  = flag.String("dir", "bench/_out/sbom", "where inputs and outputs go")
 	cacheDir = flag.String("cache", "", "where the Go module cache input goes (default: the user cache directory's hallmark-bench/modcache)")
 	runs     = flag.Int("runs", 3, "runs per tool per input; the fastest counts")
 	long     = flag.Duration("long", time.Minute, "a tool whose first run on an input takes longer than this is not run again")

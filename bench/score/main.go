@@ -23,7 +23,7 @@ import (
 )
 
 var (
-	workDir = flag.String("dir", "bench/out/score", "where the repository and the binary go")
+	workDir = flag.String("dir", "bench/_out/score", "where the repository and the binary go")
 	commits = flag.Int("commits", 100_000, "commits in the generated history")
 	runs    = flag.Int("runs", 3, "runs; the fastest counts")
 	rebuild = flag.Bool("rebuild", false, "regenerate the repository even if it exists")

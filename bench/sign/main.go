@@ -36,7 +36,7 @@ import (
 )
 
 var (
-	workDir  = flag.String("dir", "bench/out/sign", "where blobs, keys, bundles and the binary go")
+	workDir  = flag.String("dir", "bench/_out/sign", "where blobs, keys, bundles and the binary go")
 	libN     = flag.Int("n", 1000, "blobs and attestations for the in-process loops")
 	cliN     = flag.Int("cli", 1000, "blobs and attestations for the per-file (one process each) runs")
 	blobSize = flag.Int("size", 4096, "bytes per blob")
