@@ -162,7 +162,7 @@ func ParsePrivateKey(data []byte, pass PassFunc) (crypto.Signer, error) {
 		}
 		pf = cryptoutils.StaticPasswordFunc(pw)
 	}
-	key, err := cryptoutils.UnmarshalPEMToPrivateKey(data, pf)
+	key, err := unmarshalPrivateKey(data, pf)
 	if err != nil {
 		if encrypted {
 			return nil, fmt.Errorf("decrypting %s: %w (%w)", block.Type, err, ErrDecrypt)
@@ -174,6 +174,19 @@ func ParsePrivateKey(data []byte, pass PassFunc) (crypto.Signer, error) {
 		return nil, fmt.Errorf("%s holds a %T, which cannot sign", block.Type, key)
 	}
 	return signer, nil
+}
+
+// unmarshalPrivateKey is cryptoutils.UnmarshalPEMToPrivateKey with its
+// panics turned into errors: youmark/pkcs8, which it uses for encrypted
+// PKCS#8, hands a PBES2 IV of the wrong length straight to
+// cipher.NewCBCDecrypter, which panics (found by FuzzParsePrivateKey).
+func unmarshalPrivateKey(data []byte, pf cryptoutils.PassFunc) (key crypto.PrivateKey, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			key, err = nil, fmt.Errorf("malformed key parameters: %v", r)
+		}
+	}()
+	return cryptoutils.UnmarshalPEMToPrivateKey(data, pf)
 }
 
 // ParsePublicKey reads a PEM public key: PKIX ("PUBLIC KEY") or PKCS#1

@@ -78,6 +78,9 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 		{"encrypted without passphrase", readFile(t, "testdata/keys/p256.enc.pem"), nil, sign.ErrEncrypted.Error()},
 		{"public key given", readFile(t, "testdata/keys/p256.pub"), nil, `PEM block is "PUBLIC KEY": want the private key`},
 		{"not PEM", []byte("hello"), nil, "no PEM block found"},
+		// PBES2 with AES-256-CBC and a 3-byte IV: youmark/pkcs8 panics on it.
+		{"bad IV", []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiaItcsBhD6TAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEA0000000000000000000000EA00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 0000000000000000000000000000000000000000000000000000000000000000\n-----END ENCRYPTED PRIVATE KEY-----"), pass("correct-horse"),
+			"decrypting ENCRYPTED PRIVATE KEY: malformed key parameters: cipher.NewCBCDecrypter: IV length must equal block size"},
 		{"certificate", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}}), nil, `PEM block is "CERTIFICATE"`},
 		{"garbage DER", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{0x30, 0x03, 1, 2, 3}}), nil, "parsing PRIVATE KEY:"},
 		{"too large", make([]byte, sign.MaxKeyFileSize+1), nil, "more than the 65536 a PEM key can be"},
