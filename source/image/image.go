@@ -325,8 +325,12 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error
 	if err != nil {
 		return nil, nil, err
 	}
+	// The stored blob is read and hashed in a goroutine of its own too, so
+	// that the inflating one does nothing but inflate (on a 101 MB layer
+	// hashing the blob takes about 60 ms of its critical path otherwise).
 	bh := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(rc, bh), 64<<10)
+	raw := newReadAhead(io.TeeReader(rc, bh), rc.Close, func() {})
+	br := bufio.NewReaderSize(raw, 64<<10)
 	blobSum := func() string {
 		io.Copy(io.Discard, br) // bytes after the compressed stream's end
 		return "sha256:" + hex.EncodeToString(bh.Sum(nil))
@@ -338,14 +342,14 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		gz, err := kgzip.NewReader(br)
 		if err != nil {
-			rc.Close()
+			raw.Close()
 			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
 		zr, zclose = gz, func() { gz.Close() }
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zd, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
-			rc.Close()
+			raw.Close()
 			return nil, nil, fmt.Errorf("zstd: %w", err)
 		}
 		zr, zclose = zd, zd.Close
@@ -354,9 +358,10 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error
 	}
 	return newReadAhead(zr, func() error {
 		// Closing the blob first unblocks a read the goroutine may be
-		// waiting on (a registry download); the decompressor is closed
-		// only once the goroutine that uses it has returned.
-		return rc.Close()
+		// waiting on (a registry download, or the blob's own read-ahead);
+		// the decompressor is closed only once the goroutine that uses it
+		// has returned.
+		return raw.Close()
 	}, zclose), blobSum, nil
 }
 
@@ -376,6 +381,8 @@ type readAhead struct {
 	after   func()
 	once    sync.Once
 }
+
+var errReadAheadClosed = errors.New("read after close")
 
 type chunk struct {
 	b   []byte
@@ -441,8 +448,15 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 		if ra.err != nil {
 			return 0, ra.err
 		}
-		c := <-ra.ch // fill sends an error before it stops, so this cannot hang
-		ra.buf, ra.cur, ra.err = c.b, c.b, c.err
+		// fill sends an error before it stops on its own; done is for a
+		// reader in another goroutine (a read-ahead reading this one)
+		// while Close stops fill.
+		select {
+		case c := <-ra.ch:
+			ra.buf, ra.cur, ra.err = c.b, c.b, c.err
+		case <-ra.done:
+			return 0, errReadAheadClosed
+		}
 	}
 	n := copy(p, ra.cur)
 	ra.cur = ra.cur[n:]
