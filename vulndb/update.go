@@ -124,6 +124,19 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 			return nil, err
 		}
 	}
+	// The KEV catalogue is small and fetched first, so that an unreachable
+	// catalogue fails the update before the large downloads, not after.
+	var kev *KEVCatalog
+	if opts.KEV != "" {
+		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
+		data, err := f.get(ctx, opts.KEV, MaxKEVSize)
+		if err != nil {
+			return nil, fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
+		}
+		if kev, err = ParseKEV(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.KEV, err)
+		}
+	}
 	// Without a usable database there is nothing to build on: a file that
 	// is there but unreadable (or of an old layout) is replaced.
 	locked = false
@@ -140,24 +153,13 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 		}
 		stats.Ecosystems = append(stats.Ecosystems, *u)
 	}
-	if opts.KEV != "" {
-		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
-		data, err := f.get(ctx, opts.KEV, MaxKEVSize)
-		if err != nil {
-			b.Abort()
-			return nil, fmt.Errorf("KEV: %w", err)
-		}
-		c, err := ParseKEV(data)
-		if err != nil {
-			b.Abort()
-			return nil, fmt.Errorf("%s: %w", opts.KEV, err)
-		}
-		if err := b.PutKEV(ctx, c, opts.KEV); err != nil {
+	if kev != nil {
+		if err := b.PutKEV(ctx, kev, opts.KEV); err != nil {
 			b.Abort()
 			return nil, err
 		}
-		stats.KEV = len(c.Vulnerabilities)
-		progress(opts.Progress, "KEV: catalogue %s, %d CVEs\n", c.CatalogVersion, stats.KEV)
+		stats.KEV = len(kev.Vulnerabilities)
+		progress(opts.Progress, "KEV: catalogue %s, %d CVEs\n", kev.CatalogVersion, stats.KEV)
 	}
 	if err := b.Commit(ctx); err != nil {
 		return nil, err

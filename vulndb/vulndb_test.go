@@ -530,3 +530,28 @@ func TestOneWriterAtATime(t *testing.T) {
 		t.Errorf("Begin after an Abort: %v", err)
 	}
 }
+
+// TestUpdateKEVUnreachable: a KEV catalogue that cannot be fetched fails
+// the update before any export is downloaded, says how to go on without
+// it, and leaves no database behind.
+func TestUpdateKEVUnreachable(t *testing.T) {
+	var zips atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".zip") || strings.HasSuffix(r.URL.Path, ".csv") {
+			zips.Add(1)
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	_, err := Update(context.Background(), dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"Go"}, KEV: srv.URL + "/kev.json"})
+	if err == nil || !strings.Contains(err.Error(), `KEV: `) || !strings.Contains(err.Error(), `--kev "" skips the catalogue`) {
+		t.Errorf("err = %v, want a KEV error with the way around it", err)
+	}
+	if n := zips.Load(); n != 0 {
+		t.Errorf("%d export requests before the KEV failure, want 0", n)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("Open after the failed update = %v, want ErrNoDatabase", err)
+	}
+}
