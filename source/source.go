@@ -1,6 +1,8 @@
 // Package source turns a target the user names into an fs.FS that the
 // extractors walk: a directory, or a single file (lockfile, manifest,
-// binary). Container images come as their own kind of source.
+// binary). Container images come as their own kind of source. A local
+// tree is read through rootfs: no symlink leads out of it and only
+// regular files and directories are opened.
 package source
 
 import (
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/source/rootfs"
 )
 
 // Source is an opened target.
@@ -42,8 +45,17 @@ func Open(target string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The target the user names may itself be a symlink (theirs to
+	// follow); nothing inside it may lead out (rootfs).
+	if abs, err = filepath.EvalSymlinks(abs); err != nil {
+		return nil, err
+	}
 	if info.IsDir() {
-		return &Source{FS: os.DirFS(abs), Target: inventory.Target{Name: target, Kind: "directory"}}, nil
+		fsys, err := rootfs.New(abs)
+		if err != nil {
+			return nil, err
+		}
+		return &Source{FS: fsys, Target: inventory.Target{Name: target, Kind: "directory"}, close: fsys.Close}, nil
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file or directory", target)
@@ -52,10 +64,15 @@ func Open(target string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	fsys, err := rootfs.New(filepath.Dir(abs))
+	if err != nil {
+		return nil, err
+	}
 	return &Source{
-		FS:     os.DirFS(filepath.Dir(abs)),
+		FS:     fsys,
 		Only:   []string{filepath.Base(abs)},
 		Target: inventory.Target{Name: target, Kind: "file", Digest: digest},
+		close:  fsys.Close,
 	}, nil
 }
 
