@@ -49,7 +49,7 @@ const colorReset = "\x1b[0m"
 // vulnerability, then a summary.
 func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 	if len(res.Packages) == 0 {
-		fmt.Fprintf(w, "No vulnerabilities found in %d packages.\n", res.Summary.Checked())
+		fmt.Fprintln(w, cleanSummary(res))
 		return footer(w, res)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -106,6 +106,20 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 	}
 	fmt.Fprintln(w)
 	return footer(w, res)
+}
+
+// cleanSummary is the line for a scan without findings. It never claims
+// packages were checked when none were: an input that lists no packages,
+// or whose packages' ecosystems the database lacks, is not a clean bill.
+func cleanSummary(res *match.Result) string {
+	switch checked := res.Summary.Checked(); {
+	case res.Summary.Packages == 0:
+		return "No packages found: the input lists none, so nothing was checked."
+	case checked <= 0:
+		return fmt.Sprintf("None of the %d packages could be checked.", res.Summary.Packages)
+	default:
+		return fmt.Sprintf("No vulnerabilities found in %d packages.", checked)
+	}
 }
 
 func severityText(f match.Finding) string {
@@ -227,9 +241,12 @@ func FindingsJSON(w io.Writer, res *match.Result) error {
 // line, a table per package with its upgrade, and the notes.
 func FindingsMarkdown(w io.Writer, res *match.Result) error {
 	s := res.Summary
-	if len(res.Packages) == 0 {
+	switch {
+	case len(res.Packages) == 0 && s.Checked() <= 0:
+		fmt.Fprintf(w, "### hallmark scan: nothing checked\n\n%s (`%s`)\n", cleanSummary(res), mdEscape(res.Target.Name))
+	case len(res.Packages) == 0:
 		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%d packages scanned in `%s`.\n", s.Packages, mdEscape(res.Target.Name))
-	} else {
+	default:
 		fmt.Fprintf(w, "### hallmark scan: %d vulnerabilities in %d packages\n\n", s.Findings, s.Vulnerable)
 		fmt.Fprintf(w, "%d packages scanned in `%s` (%s).\n\n", s.Packages, mdEscape(res.Target.Name), severityCounts(s.BySeverity))
 		fmt.Fprintln(w, "| Package | Version | Upgrade to | Vulnerability | Severity | Fixed in | Details |")

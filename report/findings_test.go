@@ -278,3 +278,36 @@ func validateCycloneDX(t *testing.T, data []byte) {
 		t.Errorf("VDR does not validate against CycloneDX 1.6:\n%v", err)
 	}
 }
+
+// TestNothingChecked: a scan of an input without packages, or whose
+// packages no advisories cover, never reads as a clean bill (issue 15,
+// item 16: "No vulnerabilities found in 0 packages").
+func TestNothingChecked(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		summary    match.Summary
+		table, md  string
+		notInTable string
+	}{
+		{"no packages", match.Summary{}, "No packages found: the input lists none, so nothing was checked.\n", "### hallmark scan: nothing checked\n", "No vulnerabilities"},
+		{"none covered", match.Summary{Packages: 2, NotChecked: map[string]int{"Debian": 2}}, "None of the 2 packages could be checked.\n", "### hallmark scan: nothing checked\n", "No vulnerabilities"},
+		{"some covered", match.Summary{Packages: 3, NotChecked: map[string]int{"Debian": 2}}, "No vulnerabilities found in 1 packages.\n", "### hallmark scan: no vulnerabilities\n", "None of"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &match.Result{Target: inventory.Target{Name: "x.cdx.json"}, Summary: tt.summary}
+			var table, md bytes.Buffer
+			if err := FindingsTable(&table, res, FindingsOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := FindingsMarkdown(&md, res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(table.String(), tt.table) || strings.Contains(table.String(), tt.notInTable) {
+				t.Errorf("table:\n%s\nwant it to start with %q and not contain %q", table.String(), tt.table, tt.notInTable)
+			}
+			if !strings.HasPrefix(md.String(), tt.md) {
+				t.Errorf("markdown:\n%s\nwant it to start with %q", md.String(), tt.md)
+			}
+		})
+	}
+}

@@ -128,6 +128,7 @@ inventory) or table. The input format is detected.`,
 				return withCode(ExitError, fmt.Errorf("%s: %w", name, err))
 			}
 			a.log.Debug("read SBOM", "file", name, "format", format, "packages", len(inv.Packages))
+			a.warnEmptySBOM(name, inv)
 			if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, to) }); err != nil {
 				return withCode(ExitError, err)
 			}
@@ -169,6 +170,15 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 	}
 	inv.Target = src.Target
 	return inv, nil
+}
+
+// warnEmptySBOM says so when an SBOM lists no packages: a valid document
+// can be empty, but it must not pass silently for software without
+// dependencies.
+func (a *app) warnEmptySBOM(name string, inv *inventory.Inventory) {
+	if len(inv.Packages) == 0 {
+		a.log.Warn("the SBOM lists no packages", "file", name)
+	}
 }
 
 // reportSkipped turns skipped inputs into the partial exit code. The

@@ -205,6 +205,7 @@ func (a *app) scanTarget(cmd *cobra.Command, target string, opts extract.Options
 				return nil, "", fmt.Errorf("%s: %w", target, err)
 			}
 			inv.Target = inventory.Target{Name: target, Kind: "sbom"}
+			a.warnEmptySBOM(target, inv)
 			return inv, "", nil
 		}
 	}

@@ -115,7 +115,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"syntax", "{\n\"bomFormat\": \"CycloneDX\",\n\"specVersion\": \"1.6\" \"version\": 1}", "line 3, column 22: invalid character '\"' after object key:value pair"},
 		{"type", "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\n\"components\":[{\"type\":\"library\",\"name\":\"x\",\"version\":7}]}", "line 2, column 54: components.version: want string, got number"},
 		{"format", `{"bomFormat":"SPDX","specVersion":"1.6"}`, `bomFormat: want "CycloneDX", got "SPDX"`},
-		{"spec version", `{"bomFormat":"CycloneDX","specVersion":"9.9"}`, "invalid specification version"},
+		{"spec version", `{"bomFormat":"CycloneDX","specVersion":"9.9"}`, "specVersion: invalid specification version"},
+		// Issue 15 item 16: a BOM without its required fields read as empty.
+		{"no spec version", `{"bomFormat":"CycloneDX","components":[{"type":"library","name":"x"}]}`, `missing required field "specVersion"`},
+		{"no bom format", `{"specVersion":"1.6","components":[{"type":"library","name":"x"}]}`, `bomFormat: want "CycloneDX", got ""`},
 		{"namespace", `<bom xmlns="http://example.com/bom" version="1"></bom>`, `<bom xmlns="http://example.com/bom">: want a CycloneDX namespace (http://cyclonedx.org/schema/bom/1.x)`},
 		{"xml root", `<sbom/>`, "expected element type <bom> but have <sbom>"},
 		{"xml syntax", "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\">\n<components>\n</bom>", "line 3: element <components> closed by </bom>"},

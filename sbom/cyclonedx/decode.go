@@ -25,6 +25,9 @@ const MaxNesting = 32
 // ErrTooLarge is returned for input over MaxSize.
 var ErrTooLarge = errors.New("input larger than 256 MiB")
 
+// ErrMissingField is returned for a BOM without a field CycloneDX requires.
+var ErrMissingField = errors.New("missing required field")
+
 // Decode reads a CycloneDX BOM, JSON or XML, into a normalised inventory.
 func Decode(r io.Reader) (*inventory.Inventory, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
@@ -38,10 +41,19 @@ func Decode(r io.Reader) (*inventory.Inventory, error) {
 	switch first(data) {
 	case '{':
 		if err := json.Unmarshal(data, &bom); err != nil {
+			if errors.Is(err, cdx.ErrInvalidSpecVersion) {
+				return nil, fmt.Errorf("specVersion: %w (want 1.0 to 1.7)", err)
+			}
 			return nil, jsonError(data, err)
 		}
+		// Both are required (CycloneDX JSON schema): without them the
+		// document is not a BOM, and reading it as an empty one would pass
+		// it for software without dependencies.
 		if bom.BOMFormat != cdx.BOMFormat {
 			return nil, fmt.Errorf("bomFormat: want %q, got %q", cdx.BOMFormat, bom.BOMFormat)
+		}
+		if bom.SpecVersion == 0 {
+			return nil, fmt.Errorf("%w \"specVersion\"", ErrMissingField)
 		}
 	case '<':
 		if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&bom); err != nil {

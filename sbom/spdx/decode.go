@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	spdxjson "github.com/spdx/tools-golang/json"
@@ -55,6 +56,9 @@ func read(data []byte) (doc *v23.Document, err error) {
 		if err := spdxjson.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
 			return nil, fmt.Errorf("SPDX JSON: %w", err)
 		}
+		if err := required(doc, false); err != nil {
+			return nil, fmt.Errorf("SPDX JSON: %w", err)
+		}
 	} else {
 		if !bytes.Contains(trimmed, []byte("SPDXVersion:")) {
 			return nil, errors.New("want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)")
@@ -62,8 +66,48 @@ func read(data []byte) (doc *v23.Document, err error) {
 		if err := tagvalue.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
 			return nil, fmt.Errorf("SPDX tag-value: %w", err)
 		}
+		if err := required(doc, true); err != nil {
+			return nil, fmt.Errorf("SPDX tag-value: %w", err)
+		}
 	}
 	return doc, nil
+}
+
+// ErrMissingField is returned for a document without a field SPDX 2.x
+// requires of every document.
+var ErrMissingField = errors.New("missing required field")
+
+// required checks the document creation fields the spec makes mandatory
+// (SPDX 2.3 §6: version, data license, SPDX identifier, name, namespace,
+// creation information). tools-golang reads a document without them as an
+// empty one, and an empty SBOM must not pass for software without
+// dependencies. Fields are named as the encoding spells them.
+func required(doc *v23.Document, tagValue bool) error {
+	var missing []string
+	for _, f := range []struct {
+		json, tv string
+		ok       bool
+	}{
+		{"spdxVersion", "SPDXVersion", doc.SPDXVersion != ""},
+		{"dataLicense", "DataLicense", doc.DataLicense != ""},
+		{"SPDXID", "SPDXID", doc.SPDXIdentifier != ""},
+		{"name", "DocumentName", doc.DocumentName != ""},
+		{"documentNamespace", "DocumentNamespace", doc.DocumentNamespace != ""},
+		{"creationInfo", "Creator", doc.CreationInfo != nil},
+	} {
+		if f.ok {
+			continue
+		}
+		name := f.json
+		if tagValue {
+			name = f.tv
+		}
+		missing = append(missing, strconv.Quote(name))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w %s", ErrMissingField, strings.Join(missing, ", "))
 }
 
 type decoder struct {

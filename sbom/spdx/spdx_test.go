@@ -114,6 +114,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"json type", `{"spdxVersion": "SPDX-2.3", "packages": [{"name": 7}]}`, "SPDX JSON: json: cannot unmarshal number into Go struct field"},
 		{"tag-value version", "SPDXVersion: SPDX-1.2\nDataLicense: CC0-1.0\n", "SPDX tag-value: unsupported SPDX version: 'SPDX-1.2'"},
 		{"tag-value tag", "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nPackageName: x\nBogus: y\n", "SPDX tag-value: "},
+		// Issue 15 item 16: documents without the required fields read as
+		// empty SBOMs, which scanned clean.
+		{"json only version", `{"spdxVersion":"SPDX-2.3"}`, `SPDX JSON: missing required field "dataLicense", "SPDXID", "name", "documentNamespace", "creationInfo"`},
+		{"json with cyclonedx components", `{"spdxVersion":"SPDX-2.3","components":[{"type":"library","name":"lodash","version":"4.17.20","purl":"pkg:npm/lodash@4.17.20"}]}`, `SPDX JSON: missing required field "dataLicense"`},
+		{"json 2.2 no namespace", `{"spdxVersion":"SPDX-2.2","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]}}`, `SPDX JSON: missing required field "documentNamespace"`},
+		{"json no creation info", `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://example.com/x"}`, `SPDX JSON: missing required field "creationInfo"`},
+		{"tag-value only version", "SPDXVersion: SPDX-2.3\n", `SPDX tag-value: missing required field "DataLicense", "SPDXID", "DocumentName", "DocumentNamespace", "Creator"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := spdx.Decode(strings.NewReader(tc.in))
