@@ -127,14 +127,19 @@ func Project(ctx context.Context, dir string, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	hist, err := gitsignals.Read(ctx, dir, gitsignals.Options{AsOf: opts.AsOf, Git: opts.Git})
+	g, err := gitsignals.Open(ctx, dir, opts.Git)
 	if err != nil {
 		return nil, err
 	}
-	root, files, err := gitsignals.TrackedFiles(ctx, dir, opts.Git)
+	hist, err := g.History(ctx, gitsignals.Options{AsOf: opts.AsOf})
 	if err != nil {
 		return nil, err
 	}
+	files, err := g.TrackedFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root := g.Root()
 	rep := &Report{Target: dir, Root: root, Head: hist.Head, AsOf: hist.AsOf, Shallow: hist.Shallow,
 		Commits: hist.Commits, Authors: len(hist.Authors), OrgDomains: hist.OrgDomains()}
 	for _, b := range hist.Bots {
@@ -158,7 +163,9 @@ func Project(ctx context.Context, dir string, opts Options) (*Report, error) {
 	}
 	repo := Repo{Dir: root, URL: opts.URL, AsOf: hist.AsOf}
 	if repo.URL == "" {
-		repo.URL = originURL(ctx, root, opts.Git)
+		if url, err := g.RemoteURL(ctx, "origin"); err == nil {
+			repo.URL = url
+		}
 	}
 	merged := criticality.Signals{}
 	origin := map[string]Signal{}
@@ -213,14 +220,4 @@ func missingNote(field string) string {
 		return "needs the forge (issues, comments, mentions): give --signals FILE"
 	}
 	return "no source had it"
-}
-
-// originURL is the URL of the "origin" remote, if any, to find the project
-// in a signals file.
-func originURL(ctx context.Context, root, gitExe string) string {
-	url, err := gitsignals.RemoteURL(ctx, root, gitExe, "origin")
-	if err != nil {
-		return ""
-	}
-	return url
 }

@@ -241,7 +241,7 @@ func TestProjectBadInput(t *testing.T) {
 	if !errors.Is(err, gitsignals.ErrNotRepository) {
 		t.Errorf("plain directory: %v, want ErrNotRepository", err)
 	}
-	want := plain + ": not a git repository (git rev-parse: fatal: not a git repository (or any of the parent directories): .git)"
+	want := plain + ": not a git repository (no .git in it or any parent directory)"
 	if err == nil || err.Error() != want {
 		t.Errorf("plain directory:\n got %v\nwant %s", err, want)
 	}

@@ -114,10 +114,17 @@ type History struct {
 
 // Read runs git in dir and returns its history as of opts.AsOf.
 func Read(ctx context.Context, dir string, opts Options) (*History, error) {
-	g, err := newGit(dir, opts.Git)
+	r, err := Open(ctx, dir, opts.Git)
 	if err != nil {
 		return nil, err
 	}
+	return r.History(ctx, opts)
+}
+
+// History reads the repository's history as of opts.AsOf (opts.Git is
+// ignored: the repository was opened with its git).
+func (g *Repo) History(ctx context.Context, opts Options) (*History, error) {
+	dir := g.dir
 	asOf := opts.AsOf
 	if asOf.IsZero() {
 		asOf = time.Now()
@@ -140,12 +147,33 @@ func Read(ctx context.Context, dir string, opts Options) (*History, error) {
 	return h, nil
 }
 
-// git runs git commands in one repository.
-type git struct {
-	exe, root string
+// Repo is a git checkout opened for reading. Every git command it runs has
+// the repository-chosen programs disabled (see hardenedEnv): the checkout
+// is untrusted input (DESIGN.md §4.12), and its .git/config is as much
+// the attacker's as its files are.
+type Repo struct {
+	exe string
+	// dir is the directory the caller named (for messages); root the top
+	// level of the work tree; gitDir its .git (a directory or a gitfile).
+	dir, root, gitDir string
+	env               []string
 }
 
-func newGit(dir, exe string) (*git, error) {
+// Root is the top-level directory of the work tree.
+func (g *Repo) Root() string { return g.root }
+
+// Open finds the checkout that dir is in and prepares to run git on it.
+//
+// The top level is found here, not asked of git: the nearest directory at
+// or above dir (symlinks resolved, as git resolves its working directory)
+// holding a .git directory or gitfile. git is then told that directory is
+// the work tree and .git the repository (GIT_WORK_TREE, GIT_DIR), so a
+// core.worktree in the repository's config cannot point hallmark at
+// another directory (the home directory, /) and make it read files there
+// as if they were the checkout's. A .git that is a symbolic link is
+// refused for the same reason. A bare repository is not a checkout and is
+// not found.
+func Open(ctx context.Context, dir, exe string) (*Repo, error) {
 	if exe == "" {
 		exe = "git"
 	}
@@ -160,22 +188,166 @@ func newGit(dir, exe string) (*git, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s: %w (it is a file; give the checkout's directory)", dir, ErrNotRepository)
 	}
-	g := &git{exe: path, root: dir}
-	out, err := g.output(context.Background(), "rev-parse", "--show-toplevel")
+	top, err := findTop(dir)
 	if err != nil {
-		var ge *gitError
-		if errors.As(err, &ge) && strings.Contains(ge.stderr, "not a git repository") {
-			return nil, fmt.Errorf("%s: %w (git rev-parse: %s)", dir, ErrNotRepository, ge.stderr)
-		}
+		return nil, err
+	}
+	g := &Repo{exe: path, dir: dir, root: top, gitDir: filepath.Join(top, ".git")}
+	g.env = hardenedEnv(g.root, g.gitDir, nil)
+	// Drivers (filters, diff and merge drivers) are named by the
+	// repository, so their keys cannot be listed in advance: read which
+	// ones its configuration (includes and all) defines, and disable
+	// each. git config runs no program of its own.
+	drivers, err := g.driverKeys(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	top := strings.TrimSpace(string(out))
-	if top == "" {
-		// A bare repository has no work tree; its history still reads.
-		return g, nil
-	}
-	g.root = filepath.FromSlash(top)
+	g.env = hardenedEnv(g.root, g.gitDir, drivers)
 	return g, nil
+}
+
+func findTop(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	for d := abs; ; {
+		dotGit := filepath.Join(d, ".git")
+		fi, err := os.Lstat(dotGit)
+		if err == nil {
+			if fi.IsDir() || fi.Mode().IsRegular() {
+				return d, nil
+			}
+			return "", fmt.Errorf("%s: %w (%s is not a directory or a gitfile: hallmark does not follow a symbolic link or special file there)", dir, ErrNotRepository, dotGit)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("%s: %w (no .git in it or any parent directory)", dir, ErrNotRepository)
+		}
+		d = parent
+	}
+}
+
+// neutralConfig is set on every git command, at command-line scope, which
+// takes precedence over the repository's own configuration (and anything
+// it includes). Each key names a program, or a path git would run or read,
+// that a repository could choose; the value turns it off. Commands hallmark
+// runs (rev-parse, log, for-each-ref, ls-files, config) trigger only some
+// of these today (core.fsmonitor on reading the index, mailmap.file on
+// log); the rest are set so that a later command cannot be surprised.
+var neutralConfig = [][2]string{
+	{"core.fsmonitor", "false"},    // a hook run when the index is read
+	{"core.hooksPath", os.DevNull}, // e.g. post-index-change
+	{"core.sshCommand", "false"},   // transports (lazy fetch of a partial clone)
+	{"core.askPass", ""},           // credential prompts
+	{"core.editor", "false"},
+	{"sequence.editor", "false"},
+	{"core.pager", "cat"},
+	{"core.alternateRefsCommand", ""}, // run for alternates
+	{"core.attributesFile", os.DevNull},
+	{"core.untrackedCache", "false"},
+	{"diff.external", ""},
+	{"gpg.program", "false"},
+	{"gpg.openpgp.program", "false"},
+	{"gpg.x509.program", "false"},
+	{"gpg.ssh.program", "false"},
+	{"gpg.ssh.defaultKeyCommand", "false"},
+	{"credential.helper", ""}, // an empty value clears the list, URL-scoped helpers included
+	{"uploadpack.packObjectsHook", ""},
+	{"protocol.allow", "never"},
+	{"protocol.file.allow", "never"},
+	{"protocol.ext.allow", "never"},
+	{"protocol.ssh.allow", "never"},
+	{"protocol.git.allow", "never"},
+	{"protocol.http.allow", "never"},
+	{"protocol.https.allow", "never"},
+	{"mailmap.file", ""}, // a host file (the in-tree .mailmap is still read; git refuses it as a symlink)
+	{"log.showSignature", "false"},
+	{"color.ui", "never"},
+	{"core.quotePath", "false"},
+	// safe.directory: git refuses a repository owned by another user
+	// because its config could run programs as the caller. hallmark must
+	// read checkouts it does not own (CI runs it on a workspace another
+	// user checked out), and it has just disabled every program-running
+	// key above and names the repository and work tree itself, so it
+	// vouches for this one directory only — not "*".
+}
+
+// hardenedEnv is the environment of every git command: the caller's, less
+// every GIT_* variable (a GIT_DIR or GIT_CONFIG_PARAMETERS from a hook
+// that runs hallmark would change what is read), plus the settings that
+// keep the repository's programs from running.
+func hardenedEnv(root, gitDir string, drivers []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GIT_") && k != "GIT_EXEC_PATH" {
+			continue
+		}
+		switch k {
+		case "SSH_ASKPASS", "PAGER", "EDITOR", "VISUAL", "LC_ALL":
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"GIT_DIR="+gitDir, "GIT_WORK_TREE="+root,
+		// The user's and the system's configuration are not the
+		// attacker's, but they could enable fsmonitor or change output;
+		// the result should not depend on who runs hallmark.
+		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
+		"GIT_ATTR_NOSYSTEM=1",
+		// Decisive for transports: overrides every protocol.*.allow and
+		// allows none, so neither a lazy fetch of a partial clone nor a
+		// remote helper (ext::, "evil::") can run.
+		"GIT_ALLOW_PROTOCOL=", "GIT_PROTOCOL_FROM_USER=0", "GIT_NO_LAZY_FETCH=1",
+		"GIT_NO_REPLACE_OBJECTS=1",
+		"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS=", "GIT_SSH_COMMAND=false",
+		"GIT_PAGER=cat", "PAGER=cat", "GIT_EDITOR=false",
+		"GIT_OPTIONAL_LOCKS=0", "LC_ALL=C",
+	)
+	keys := make([][2]string, 0, len(neutralConfig)+len(drivers)+1)
+	keys = append(keys, neutralConfig...)
+	keys = append(keys, [2]string{"safe.directory", root})
+	for _, k := range drivers {
+		v := ""
+		if strings.HasSuffix(k, ".required") {
+			v = "false"
+		}
+		keys = append(keys, [2]string{k, v})
+	}
+	// GIT_CONFIG_COUNT/KEY/VALUE rather than -c: a driver name may hold
+	// "=", which -c would split on.
+	env = append(env, "GIT_CONFIG_COUNT="+strconv.Itoa(len(keys)))
+	for i, kv := range keys {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, kv[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, kv[1]))
+	}
+	return env
+}
+
+// driverKeys lists the program-running keys of filter, diff and merge
+// drivers the repository's configuration defines.
+func (g *Repo) driverKeys(ctx context.Context) ([]string, error) {
+	out, err := g.output(ctx, "config", "-z", "--name-only", "--get-regexp",
+		`^(filter|diff|merge)\..*\.(clean|smudge|process|required|textconv|command|driver)$`)
+	if err != nil {
+		var ge *gitError
+		var ee *exec.ExitError
+		if errors.As(err, &ge) && errors.As(ge.err, &ee) && ee.ExitCode() == 1 && ge.stderr == "" {
+			return nil, nil // none
+		}
+		return nil, err
+	}
+	var keys []string
+	for _, k := range strings.Split(string(out), "\x00") {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
 }
 
 // gitError carries git's own message.
@@ -194,17 +366,16 @@ func (e *gitError) Error() string {
 
 func (e *gitError) Unwrap() error { return e.err }
 
-func (g *git) command(ctx context.Context, args ...string) *exec.Cmd {
-	// -c settings keep the user's configuration from changing the output
-	// (signatures shown in log, pagers, colours); LC_ALL=C keeps messages
-	// stable for the errors we match.
-	full := append([]string{"-C", g.root, "-c", "log.showSignature=false", "-c", "color.ui=never", "-c", "core.quotePath=false"}, args...)
+func (g *Repo) command(ctx context.Context, args ...string) *exec.Cmd {
+	// --no-pager on top of GIT_PAGER and core.pager; LC_ALL=C keeps
+	// messages stable for the errors we match.
+	full := append([]string{"--no-pager", "-C", g.root}, args...)
 	cmd := exec.CommandContext(ctx, g.exe, full...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_OPTIONAL_LOCKS=0")
+	cmd.Env = g.env
 	return cmd
 }
 
-func (g *git) output(ctx context.Context, args ...string) ([]byte, error) {
+func (g *Repo) output(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := g.command(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
@@ -216,7 +387,7 @@ func (g *git) output(ctx context.Context, args ...string) ([]byte, error) {
 }
 
 // stream runs git and hands stdout to read as it arrives.
-func (g *git) stream(ctx context.Context, read func(io.Reader) error, args ...string) error {
+func (g *Repo) stream(ctx context.Context, read func(io.Reader) error, args ...string) error {
 	cmd := g.command(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
@@ -259,7 +430,7 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 // name and e-mail after .mailmap, NUL-separated.
 const logFormat = "--format=%ct%x00%at%x00%aN%x00%aE"
 
-func (h *History) readLog(ctx context.Context, g *git) error {
+func (h *History) readLog(ctx context.Context, g *Repo) error {
 	asOf := h.AsOf.Unix()
 	yearAgo := h.AsOf.Add(-Year).Unix()
 	days90 := h.AsOf.Add(-NinetyDays).Unix()
@@ -315,7 +486,7 @@ func (h *History) readLog(ctx context.Context, g *git) error {
 			return err
 		}
 		return nil
-	}, "log", "--no-color", "--no-show-signature", logFormat, "HEAD")
+	}, "log", "--no-color", "--no-show-signature", "--no-ext-diff", "--no-textconv", logFormat, "HEAD")
 	if err != nil {
 		return err
 	}
@@ -362,7 +533,7 @@ func truncate(b []byte) string {
 // signature block, records separated by RS (0x1e).
 const tagFormat = "--format=%(refname:strip=2)%00%(objecttype)%00%(taggerdate:unix)%00%(committerdate:unix)%00%(*committerdate:unix)%00%(contents:signature)%1e"
 
-func (h *History) readTags(ctx context.Context, g *git) error {
+func (h *History) readTags(ctx context.Context, g *Repo) error {
 	out, err := g.output(ctx, "for-each-ref", tagFormat, "refs/tags")
 	if err != nil {
 		return err
