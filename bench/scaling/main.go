@@ -541,4 +541,3 @@ func imageCase(dir string, layers []v1.Layer, want int) (func() error, error) {
 		return nil
 	}, nil
 }
-
