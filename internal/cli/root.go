@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"io"
 	"log/slog"
 	"os"
@@ -64,10 +65,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ee.code == ExitPartial || ee.code == ExitFindings {
 			return ee.code // already reported
 		}
-		fmt.Fprintf(stderr, "hallmark: %v\n", ee.err)
+		fmt.Fprintf(stderr, "hallmark: %s\n", escape.Text(ee.err.Error()))
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "hallmark: %v\n", err)
+	// Errors name inputs and quote excerpts of them: escaped, so a file
+	// name or a field cannot write to the terminal or forge a line.
+	fmt.Fprintf(stderr, "hallmark: %s\n", escape.Text(err.Error()))
 	return ExitError
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"io"
 	"maps"
 	"os"
@@ -97,7 +98,7 @@ reason on stderr, and in the JSON), 2 usage error.`,
 				}
 				if !out.Verified {
 					failed++
-					fmt.Fprintf(a.stderr, "hallmark: %s: %s\n", strings.Join(j.files, ", "), out.Error)
+					fmt.Fprintf(a.stderr, "hallmark: %s: %s\n", escape.Text(strings.Join(j.files, ", ")), escape.Text(out.Error))
 				}
 				outs = append(outs, out)
 			}
@@ -261,21 +262,25 @@ func writeJSON(w io.Writer, v any) error {
 
 func writeVerifyText(w io.Writer, out verifyOutput) error {
 	r := out.Result
-	fmt.Fprintf(w, "Verified OK: %s\n", strings.Join(out.Artifacts, ", "))
+	// Everything below but the times and indexes comes from the bundle,
+	// its certificate or its statement: escaped, so a subject name cannot
+	// forge a line or move the cursor.
+	e := escape.Text
+	fmt.Fprintf(w, "Verified OK: %s\n", e(strings.Join(out.Artifacts, ", ")))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	kind := "message signature"
 	if r.Content == "dsse" {
 		kind = "DSSE attestation"
 	}
-	fmt.Fprintf(tw, "  bundle:\t%s (%s, %s)\n", out.Bundle, r.BundleVersion, kind)
+	fmt.Fprintf(tw, "  bundle:\t%s (%s, %s)\n", e(out.Bundle), e(r.BundleVersion), kind)
 	switch {
 	case r.Key != nil:
-		fmt.Fprintf(tw, "  signed by:\tkey %s (%s)\n", r.Key.Hint, r.Key.Algorithm)
+		fmt.Fprintf(tw, "  signed by:\tkey %s (%s)\n", e(r.Key.Hint), e(r.Key.Algorithm))
 	case r.Certificate != nil:
-		fmt.Fprintf(tw, "  identity:\t%s\n", r.Certificate.Identity)
-		fmt.Fprintf(tw, "  issuer:\t%s\n", r.Certificate.Issuer)
+		fmt.Fprintf(tw, "  identity:\t%s\n", e(r.Certificate.Identity))
+		fmt.Fprintf(tw, "  issuer:\t%s\n", e(r.Certificate.Issuer))
 		if r.Certificate.SourceRepo != "" {
-			fmt.Fprintf(tw, "  source:\t%s @ %s\n", r.Certificate.SourceRepo, r.Certificate.SourceDigest)
+			fmt.Fprintf(tw, "  source:\t%s @ %s\n", e(r.Certificate.SourceRepo), e(r.Certificate.SourceDigest))
 		}
 	}
 	if len(r.Timestamps) == 0 {
@@ -286,26 +291,26 @@ func writeVerifyText(w io.Writer, out verifyOutput) error {
 		if ts.URI != "" {
 			src += " " + ts.URI
 		}
-		fmt.Fprintf(tw, "  signed at:\t%s (%s)\n", ts.Time.Format(time.RFC3339), src)
+		fmt.Fprintf(tw, "  signed at:\t%s (%s)\n", ts.Time.Format(time.RFC3339), e(src))
 	}
 	for _, le := range r.TransparencyLog {
-		fmt.Fprintf(tw, "  log entry:\tindex %d, %s, %s\n", le.Index, le.Kind, le.Proof)
+		fmt.Fprintf(tw, "  log entry:\tindex %d, %s, %s\n", le.Index, e(le.Kind), e(le.Proof))
 	}
 	if st := r.Statement; st != nil {
-		fmt.Fprintf(tw, "  predicate:\t%s (%s)\n", st.PredicateType, st.Type)
+		fmt.Fprintf(tw, "  predicate:\t%s (%s)\n", e(st.PredicateType), e(st.Type))
 		for _, s := range st.Subjects {
-			fmt.Fprintf(tw, "  subject:\t%s %s\n", s.Name, digestString(s.Digest))
+			fmt.Fprintf(tw, "  subject:\t%s %s\n", e(s.Name), e(digestString(s.Digest)))
 		}
 	}
 	if p := out.Provenance; p != nil {
-		fmt.Fprintf(tw, "  builder:\t%s\n", p.BuilderID)
-		fmt.Fprintf(tw, "  build type:\t%s\n", p.BuildType)
+		fmt.Fprintf(tw, "  builder:\t%s\n", e(p.BuilderID))
+		fmt.Fprintf(tw, "  build type:\t%s\n", e(p.BuildType))
 		if p.InvocationID != "" {
-			fmt.Fprintf(tw, "  invocation:\t%s\n", p.InvocationID)
+			fmt.Fprintf(tw, "  invocation:\t%s\n", e(p.InvocationID))
 		}
 	}
 	for _, c := range r.Checks {
-		fmt.Fprintf(tw, "  checked:\t%s\n", c)
+		fmt.Fprintf(tw, "  checked:\t%s\n", e(c))
 	}
 	return tw.Flush()
 }
