@@ -2,14 +2,17 @@ package vulndb
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +26,20 @@ const (
 	MaxArchiveFiles  = 2 << 20  // entries in one zip
 	MaxUnpackedTotal = 64 << 30 // bytes of all entries together
 	MaxRatio         = 100      // uncompressed:compressed, per entry, above 1 MiB
+
+	// MaxArchiveRatio bounds what a whole archive may inflate to, as a
+	// multiple of its size on disk: bytes inflated, counted as they are
+	// read, may not pass MaxArchiveRatio × the zip's size plus
+	// MinUnpackedAllowance. The real exports (../shared/data/osv) inflate
+	// 2.1× (npm, crates.io) to 6.3× (AlmaLinux, the most compressible);
+	// 20× is three times the highest, while keeping the work an import
+	// does linear in the bytes it was given. The per-entry MaxRatio alone
+	// does not: 60,000 entries of exactly 1 MiB each stay under it.
+	MaxArchiveRatio = 20
+	// MinUnpackedAllowance lets a small archive of a few highly
+	// compressible records through (one real AlmaLinux record inflates
+	// 48:1): two of the largest records OSV allows.
+	MinUnpackedAllowance = 2 * MaxRecordSize
 )
 
 // ErrArchive is wrapped by errors about a zip as a whole (not a zip, too
@@ -63,13 +80,14 @@ func readZip(ctx context.Context, name string, fn entryFunc, bad func(Invalid)) 
 	if len(zr.File) > MaxArchiveFiles {
 		return fmt.Errorf("%s: %w: %d entries, over the limit of %d", name, ErrArchive, len(zr.File), MaxArchiveFiles)
 	}
-	var total uint64
-	for i, f := range zr.File {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	// Decide which entries are read, and refuse the archive before any
+	// of it is inflated when their ranges overlap or they would inflate
+	// past the limits.
+	var (
+		read     []*zip.File
+		declared uint64
+	)
+	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || !strings.HasSuffix(f.Name, ".json") {
 			continue
 		}
@@ -82,11 +100,33 @@ func readZip(ctx context.Context, name string, fn entryFunc, bad func(Invalid)) 
 			bad(Invalid{Source: src, Err: fmt.Errorf("entry expands %d:1, over the %d:1 limit", f.UncompressedSize64/max(f.CompressedSize64, 1), MaxRatio)})
 			continue
 		}
-		total += f.UncompressedSize64
-		if total > MaxUnpackedTotal {
-			return fmt.Errorf("%s: %w: entries expand past %d bytes", name, ErrArchive, int64(MaxUnpackedTotal))
+		read = append(read, f)
+		declared += f.UncompressedSize64
+	}
+	if err := checkOverlap(ctx, zr.File); err != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrArchive, err)
+	}
+	limit := unpackLimit(st.Size())
+	if declared > limit {
+		return fmt.Errorf("%s: %w: entries declare %d bytes, over the limit of %d for a %d-byte archive (%d× its size + %d)",
+			name, ErrArchive, declared, limit, st.Size(), MaxArchiveRatio, int64(MinUnpackedAllowance))
+	}
+	// The declared sizes are only a promise (archive/zip holds each entry
+	// to its own, but the count here does not rely on that): the bytes
+	// actually inflated are counted too.
+	var inflated uint64
+	for i, f := range read {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
+		src := name + ":" + f.Name
 		data, err := readEntry(f, make([]byte, 0, f.UncompressedSize64))
+		inflated += uint64(len(data))
+		if inflated > limit {
+			return fmt.Errorf("%s: %w: entries inflate past %d bytes, the limit for a %d-byte archive", name, ErrArchive, limit, st.Size())
+		}
 		if err != nil {
 			bad(Invalid{Source: src, Err: err})
 			continue
@@ -98,9 +138,58 @@ func readZip(ctx context.Context, name string, fn entryFunc, bad func(Invalid)) 
 	return nil
 }
 
+// unpackLimit is how many bytes an archive of size bytes may inflate to.
+func unpackLimit(size int64) uint64 {
+	return min(uint64(MaxArchiveRatio)*uint64(max(size, 0))+MinUnpackedAllowance, MaxUnpackedTotal)
+}
+
+// checkOverlap refuses a zip in which two entries share bytes. Entries
+// whose data overlap let a small archive inflate the same compressed bytes
+// again and again: 60,000 central-directory entries naming one 1 MiB
+// record make a 3.5 MB file that inflates to 60 GiB ("overlap bomb", David
+// Fifield, "A better zip bomb", 2019, https://www.bamsoftware.com/hacks/zipbomb/).
+// archive/zip does not check this. A well-formed zip's entries each have
+// their own local header and data, one after another, so sorting the data
+// ranges by offset and finding one that starts before the previous one
+// ends finds both kinds of overlap: entries naming the same local header,
+// and entries whose data quote the next entry's header (Fifield's
+// "quoted" overlap). An empty entry counts as one byte, so that two of
+// them cannot share a header either.
+func checkOverlap(ctx context.Context, files []*zip.File) error {
+	type span struct {
+		start, end uint64
+		name       string
+	}
+	spans := make([]span, 0, len(files))
+	for i, f := range files {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		off, err := f.DataOffset() // reads the entry's local header
+		if err != nil {
+			return fmt.Errorf("entry %q: %v", truncate(f.Name, 64), err)
+		}
+		if off < 0 || uint64(off) > math.MaxUint64-max(f.CompressedSize64, 1) {
+			return fmt.Errorf("entry %q: data offset %d out of range", truncate(f.Name, 64), off)
+		}
+		spans = append(spans, span{uint64(off), uint64(off) + max(f.CompressedSize64, 1), f.Name})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return fmt.Errorf("entries %q and %q overlap (bytes %d-%d and %d-%d): an overlapping zip inflates the same data many times",
+				truncate(spans[i-1].name, 64), truncate(spans[i].name, 64), spans[i-1].start, spans[i-1].end, spans[i].start, spans[i].end)
+		}
+	}
+	return nil
+}
+
 // readEntry reads one entry, trusting neither the header's size (the
 // limit reader stops a lying header) nor the data (CRC checked by
-// archive/zip at EOF).
+// archive/zip at EOF). On an error it returns what was inflated before it,
+// for the caller's count of work done.
 func readEntry(f *zip.File, buf []byte) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
@@ -110,10 +199,10 @@ func readEntry(f *zip.File, buf []byte) ([]byte, error) {
 	w := sliceWriter{buf}
 	n, err := io.Copy(&w, io.LimitReader(rc, MaxRecordSize+1))
 	if err != nil {
-		return nil, err
+		return w.b, err
 	}
 	if n > MaxRecordSize {
-		return nil, fmt.Errorf("entry expands past the %d-byte record limit", MaxRecordSize)
+		return w.b, fmt.Errorf("entry expands past the %d-byte record limit", MaxRecordSize)
 	}
 	return w.b, nil
 }

@@ -49,6 +49,9 @@ func Begin(ctx context.Context, dir string, fresh bool) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lockExcludes {
+		removeStale(dir)
+	}
 	return beginLocked(ctx, dir, fresh, lock)
 }
 
@@ -315,7 +318,7 @@ func (b *Builder) Commit(ctx context.Context) error {
 			os.Remove(old + suffix)
 		}
 	}
-	removeStale(b.dir, filepath.Base(b.path))
+	removeStale(b.dir)
 	b.unlock()
 	return nil
 }
@@ -343,19 +346,46 @@ func (b *Builder) Abort() {
 	b.unlock()
 }
 
-// removeStale deletes database files left by builders that crashed. The
-// caller holds the directory's lock, so no other builder is writing one.
-func removeStale(dir, keep string) {
+// removeStale deletes what builders that died (SIGKILL, a crash, power
+// loss) left in dir: database files other than the live one (osv-*.db and
+// their -journal, -wal and -shm), half-downloaded exports (.download-*.zip)
+// and a pointer never renamed into place (current.tmp). The caller holds
+// the directory's writer lock, so no builder is writing any of them, and
+// readers only open the file the pointer names, which stays. When the
+// pointer cannot be read, which file is live is not known and database
+// files are left alone.
+func removeStale(dir string) {
+	live, known := "", true
+	if data, err := os.ReadFile(filepath.Join(dir, pointerFile)); err == nil {
+		live = strings.TrimSpace(string(data))
+		if live == "" || live != filepath.Base(live) {
+			known = false
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		known = false
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasPrefix(n, "osv-") || strings.HasPrefix(n, strings.TrimSuffix(keep, ".db")) {
-			continue
+		stale := false
+		switch {
+		case n == pointerFile+".tmp":
+			stale = true
+		case strings.HasPrefix(n, ".download-") && strings.HasSuffix(n, ".zip"):
+			stale = true
+		case strings.HasPrefix(n, "osv-") && known:
+			base := n
+			for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+				base = strings.TrimSuffix(base, suffix)
+			}
+			stale = strings.HasSuffix(base, ".db") && base != live
 		}
-		os.Remove(filepath.Join(dir, n))
+		if stale && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, n))
+		}
 	}
 }
 

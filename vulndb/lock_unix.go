@@ -10,6 +10,10 @@ import (
 	"syscall"
 )
 
+// lockExcludes says lockDir keeps other writers out, so that files a
+// writer makes can be told from those a dead one left.
+const lockExcludes = true
+
 // lockDir takes the directory's writer lock, so that two updates or
 // imports never build at once: each would start from the same live copy
 // and the later commit would silently drop the earlier one's records.

@@ -85,6 +85,9 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	if err != nil {
 		return nil, err
 	}
+	if lockExcludes {
+		removeStale(dir) // what a killed update or import left
+	}
 	locked := true
 	defer func() {
 		if locked {
