@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -32,7 +33,12 @@ func (a *app) keyGenerateCmd() *cobra.Command {
 		Use:   "generate",
 		Short: "Generate a signing key pair",
 		Long: `Generate a key pair: PREFIX.key (the private key, mode 0600) and PREFIX.pub
-(the public key, PKIX PEM, to give to verifiers).
+(the public key, PKIX PEM, to give to verifiers, mode 0644).
+
+Each file is written new, with its mode from the start, and renamed into
+place: --force replaces an existing file whatever its mode was, and a
+symbolic link at either name is itself replaced, never written through, so
+a link planted where the key goes cannot send the key elsewhere.
 
 The private key is encrypted with a passphrase from HALLMARK_PASSWORD, or
 asked for (twice, without echo) when stdin is a terminal. An empty
@@ -47,11 +53,18 @@ with). hallmark signs with either.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			keyPath, pubPath := out+".key", out+".pub"
-			if !force {
-				for _, p := range []string{keyPath, pubPath} {
-					if _, err := os.Stat(p); err == nil {
-						return withCode(ExitError, fmt.Errorf("%s exists: remove it or pass --force", p))
-					}
+			for _, p := range []string{keyPath, pubPath} {
+				// Lstat: a symbolic link is there even when it dangles
+				// (writing through one would create its target).
+				fi, err := os.Lstat(p)
+				if err != nil {
+					continue
+				}
+				if !force {
+					return withCode(ExitError, fmt.Errorf("%s exists: remove it or pass --force", p))
+				}
+				if !fi.Mode().IsRegular() && fi.Mode()&os.ModeSymlink == 0 {
+					return withCode(ExitError, fmt.Errorf("%s exists and is not a regular file or a symbolic link: --force replaces only those", p))
 				}
 			}
 			key, err := sign.GenerateKey(sign.Algorithm(alg))
@@ -70,10 +83,10 @@ with). hallmark signs with either.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if err := writeFileMode(keyPath, privPEM, 0o600); err != nil {
+			if err := writeKeyFile(keyPath, privPEM, 0o600); err != nil {
 				return withCode(ExitError, err)
 			}
-			if err := writeFileMode(pubPath, pubPEM, 0o644); err != nil {
+			if err := writeKeyFile(pubPath, pubPEM, 0o644); err != nil {
 				return withCode(ExitError, err)
 			}
 			if len(pass) == 0 && sign.KeyFormat(format) != sign.FormatSigstore {
@@ -88,7 +101,7 @@ with). hallmark signs with either.`,
 	cmd.Flags().StringVar(&out, "out", "hallmark", "write PREFIX.key and PREFIX.pub")
 	cmd.Flags().StringVar(&alg, "algorithm", string(sign.ECDSAP256), "key algorithm: ecdsa-p256 or ed25519")
 	cmd.Flags().StringVar(&format, "format", string(sign.FormatPKCS8), "private key format: pkcs8 or cosign")
-	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing key files")
+	cmd.Flags().BoolVar(&force, "force", false, "replace existing key files (a symbolic link is replaced, never written through)")
 	return cmd
 }
 
@@ -180,4 +193,38 @@ func writeTo(w io.Writer, path string, data []byte) error {
 		return err
 	}
 	return writeFileMode(path, data, 0o644)
+}
+
+// writeKeyFile writes a key file: a new temporary file in the destination's
+// directory, created with mode perm (0600 for a private key, never wider
+// for a moment), synced and renamed over name. Unlike replaceFile for
+// outputs, it neither keeps an old file's mode (an old 0644 file would
+// expose the new private key) nor follows a symbolic link at name: rename
+// replaces the link itself, and the link's target is not touched.
+func writeKeyFile(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	tmp := f.Name()
+	// CreateTemp makes the file 0600; a public key is then opened up to
+	// perm (Chmod is exact, the umask does not apply).
+	err = f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	return nil
 }
