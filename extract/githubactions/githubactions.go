@@ -42,6 +42,7 @@ package githubactions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -51,6 +52,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -73,6 +75,21 @@ const (
 	// maxAliasChain bounds following an alias to an alias.
 	maxAliasChain = 16
 )
+
+// MaxVisits bounds the nodes one parse visits, aliases expanded (each
+// node resolved and each mapping key compared counts). yaml.v3 keeps an
+// alias as one node however much it stands for, so a 1 MB workflow of
+// 16,000 steps under an anchor and 36,000 jobs aliasing it is 576 million
+// steps once walked. A real workflow needs a few hundred visits; a file of
+// the 4 MiB size limit made only of distinct steps ("- uses: a/b@v1", at
+// least 16 bytes, three visits each) needs under 800,000. A use reached
+// again through an alias is recorded once (same node, same file: the same
+// package), so the budget bounds time and the file's nodes bound memory.
+const MaxVisits = 1_000_000
+
+// ErrTooLarge is wrapped by the error for a file whose walk would exceed
+// MaxVisits.
+var ErrTooLarge = errors.New("aliases expand past the limit")
 
 // Extractor reads workflow files and action metadata files.
 type Extractor struct{}
@@ -155,26 +172,34 @@ func parse(data []byte, action bool) ([]use, error) {
 	if err := checkDepth(root, 0); err != nil {
 		return nil, err
 	}
-	var r reader
+	r := reader{left: MaxVisits, seen: map[*yaml.Node]bool{}}
+	uses, err := r.walk(root, action)
+	if r.left < 0 {
+		return nil, fmt.Errorf(" not read: %w: more than %d nodes visited", ErrTooLarge, MaxVisits)
+	}
+	return uses, err
+}
+
+func (r *reader) walk(root *yaml.Node, action bool) ([]use, error) {
 	root, err := r.mapping(root, "document")
 	if err != nil || root == nil {
 		return nil, err
 	}
 	if action {
-		runs, err := r.mapping(get(root, "runs"), "runs")
+		runs, err := r.mapping(r.get(root, "runs"), "runs")
 		if err != nil || runs == nil {
 			return nil, err
 		}
-		if err := r.steps(get(runs, "steps"), "runs.steps"); err != nil {
+		if err := r.steps(r.get(runs, "steps"), "runs.steps"); err != nil {
 			return nil, err
 		}
 		return r.uses, nil
 	}
-	jobs, err := r.mapping(get(root, "jobs"), "jobs")
+	jobs, err := r.mapping(r.get(root, "jobs"), "jobs")
 	if err != nil || jobs == nil {
 		return nil, err
 	}
-	for i := 0; i+1 < len(jobs.Content); i += 2 {
+	for i := 0; i+1 < len(jobs.Content) && r.left >= 0; i += 2 {
 		id := jobs.Content[i].Value
 		field := "jobs." + id
 		job, err := r.mapping(jobs.Content[i+1], field)
@@ -184,24 +209,36 @@ func parse(data []byte, action bool) ([]use, error) {
 		if job == nil {
 			continue
 		}
-		if err := r.uses1(get(job, "uses"), field+".uses"); err != nil {
+		if err := r.uses1(r.get(job, "uses"), field+".uses"); err != nil {
 			return nil, err
 		}
-		if err := r.steps(get(job, "steps"), field+".steps"); err != nil {
+		if err := r.steps(r.get(job, "steps"), field+".steps"); err != nil {
 			return nil, err
 		}
 	}
 	return r.uses, nil
 }
 
-// reader collects uses while walking the document.
+// reader collects uses while walking the document, within a budget of
+// visits (left); a uses node met again through an alias is not recorded
+// twice (seen).
 type reader struct {
 	uses []use
+	left int
+	seen map[*yaml.Node]bool
+}
+
+// spend counts n visits and reports an error once the budget is gone.
+func (r *reader) spend(n int) error {
+	if r.left -= n; r.left < 0 {
+		return ErrTooLarge
+	}
+	return nil
 }
 
 // steps reads a steps sequence; absent is fine.
 func (r *reader) steps(n *yaml.Node, field string) error {
-	n, err := resolve(n, field)
+	n, err := r.resolve(n, field)
 	if err != nil || n == nil {
 		return err
 	}
@@ -209,6 +246,9 @@ func (r *reader) steps(n *yaml.Node, field string) error {
 		return fmt.Errorf("%d: %s: want a sequence, got %s", n.Line, field, kind(n))
 	}
 	for i, s := range n.Content {
+		if r.left < 0 {
+			return ErrTooLarge
+		}
 		f := fmt.Sprintf("%s[%d]", field, i)
 		step, err := r.mapping(s, f)
 		if err != nil {
@@ -217,7 +257,7 @@ func (r *reader) steps(n *yaml.Node, field string) error {
 		if step == nil {
 			continue
 		}
-		if err := r.uses1(get(step, "uses"), f+".uses"); err != nil {
+		if err := r.uses1(r.get(step, "uses"), f+".uses"); err != nil {
 			return err
 		}
 	}
@@ -226,13 +266,17 @@ func (r *reader) steps(n *yaml.Node, field string) error {
 
 // uses1 records one uses value; absent is fine.
 func (r *reader) uses1(n *yaml.Node, field string) error {
-	n, err := resolve(n, field)
+	n, err := r.resolve(n, field)
 	if err != nil || n == nil {
 		return err
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		return fmt.Errorf("%d: %s: want a string, got %s", n.Line, field, kind(n))
 	}
+	if r.seen[n] {
+		return nil
+	}
+	r.seen[n] = true
 	r.uses = append(r.uses, use{value: n.Value, comment: n.LineComment})
 	return nil
 }
@@ -240,7 +284,7 @@ func (r *reader) uses1(n *yaml.Node, field string) error {
 // mapping resolves n and checks that it is a mapping; a null or absent
 // node is nil without error.
 func (r *reader) mapping(n *yaml.Node, field string) (*yaml.Node, error) {
-	n, err := resolve(n, field)
+	n, err := r.resolve(n, field)
 	if err != nil || n == nil {
 		return nil, err
 	}
@@ -251,7 +295,10 @@ func (r *reader) mapping(n *yaml.Node, field string) (*yaml.Node, error) {
 }
 
 // resolve follows aliases and turns an explicit null into nil.
-func resolve(n *yaml.Node, field string) (*yaml.Node, error) {
+func (r *reader) resolve(n *yaml.Node, field string) (*yaml.Node, error) {
+	if err := r.spend(1); err != nil {
+		return nil, err
+	}
 	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
 		if i == maxAliasChain {
 			return nil, fmt.Errorf("%d: %s: more than %d aliases in a chain", n.Line, field, maxAliasChain)
@@ -266,7 +313,10 @@ func resolve(n *yaml.Node, field string) (*yaml.Node, error) {
 
 // get returns the value of key in mapping m, nil when absent. Of
 // duplicate keys (which GitHub rejects) the last is read.
-func get(m *yaml.Node, key string) *yaml.Node {
+func (r *reader) get(m *yaml.Node, key string) *yaml.Node {
+	if r.spend(len(m.Content)/2) != nil {
+		return nil
+	}
 	var v *yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
@@ -305,7 +355,9 @@ func kind(n *yaml.Node) string {
 // yamlErr turns the decoder's "yaml: line 7: ..." into "7: ...", so that
 // the caller's "file:" prefix makes "file:7: ...".
 func yamlErr(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	// yaml.v3's messages can quote the input: keep a short, escaped
+	// excerpt.
+	msg := escape.Excerpt(strings.TrimPrefix(err.Error(), "yaml: "), 160)
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if n, after, ok := strings.Cut(rest, ": "); ok {
 			return fmt.Errorf("%s: %s", n, after)

@@ -2,6 +2,8 @@ package githubactions
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -263,4 +265,51 @@ func FuzzWorkflow(f *testing.F) {
 			}
 		}
 	})
+}
+
+// aliasBomb is a workflow whose jobs all alias one job of steps: small on
+// disk, jobs×steps once expanded.
+func aliasBomb(steps, jobs int) []byte {
+	var b strings.Builder
+	b.WriteString("on: push\njobs:\n  j0: &a\n    runs-on: ubuntu-latest\n    steps:\n")
+	for range steps {
+		b.WriteString("      - uses: actions/checkout@v4\n")
+	}
+	for i := 1; i < jobs; i++ {
+		fmt.Fprintf(&b, "  j%d: *a\n", i)
+	}
+	return []byte(b.String())
+}
+
+// TestAliasBomb: expansion is bounded by nodes visited (issue 15 item 6);
+// the file is skipped with an error naming it and the limit.
+func TestAliasBomb(t *testing.T) {
+	const wf = ".github/workflows/bomb.yml"
+	_, err := run(t, wf, string(aliasBomb(400, 1000))) // 400,000 steps expanded, 1.2 million visits
+	if !errors.Is(err, ErrTooLarge) || !strings.HasPrefix(err.Error(), wf+": not read: ") || !strings.Contains(err.Error(), "1000000") {
+		t.Errorf("err = %v, want ErrTooLarge naming the file and the limit", err)
+	}
+	// Within the budget, aliased uses are read, once per node: the ten
+	// steps of the anchor, not a thousand.
+	pkgs, err := run(t, wf, string(aliasBomb(10, 100)))
+	if err != nil || len(pkgs) != 10 || pkgs[0].PURL != "pkg:github/actions/checkout@v4" {
+		t.Errorf("got %d packages, %v; want the anchor's 10", len(pkgs), err)
+	}
+}
+
+// BenchmarkAliasBomb is issue 15's bomb at full size (16,000 steps under
+// an anchor, 36,000 jobs aliasing it, 1 MB): before the visit budget it
+// ran out of memory past 5 GB.
+func BenchmarkAliasBomb(b *testing.B) {
+	data := aliasBomb(16000, 36000)
+	fsys := fstest.MapFS{".github/workflows/bomb.yml": {Data: data}}
+	info, _ := fs.Stat(fsys, ".github/workflows/bomb.yml")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, err := New().Extract(context.Background(), &extract.Input{FS: fsys, Path: ".github/workflows/bomb.yml", Info: info})
+		if !errors.Is(err, ErrTooLarge) {
+			b.Fatal(err)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hallmark-dev/hallmark/internal/escape"
 )
 
 // Limits for workflow files.
@@ -82,7 +84,24 @@ func IsWorkflowPath(p string) bool {
 	return strings.EqualFold(dir, ".github/workflows/") && (ext == ".yml" || ext == ".yaml")
 }
 
-// ParseWorkflow parses a workflow file. Errors name the file and line.
+// MaxWorkflowVisits bounds the nodes one parse of a workflow visits,
+// aliases expanded. yaml.v3 keeps an alias as one node however much it
+// stands for, so a 1 MB file of 16,000 steps under an anchor and 36,000
+// jobs aliasing it is small on disk and 576 million steps once walked.
+// Without aliases a document within maxWorkflowNodes needs at most that
+// many visits; the budget leaves five times as much for GitHub's own use
+// of anchors, and keeps a parse to tens of milliseconds and tens of MB.
+const MaxWorkflowVisits = 1_000_000
+
+// ErrTooLarge is wrapped by the error for a workflow whose walk would
+// exceed MaxWorkflowVisits.
+var ErrTooLarge = errors.New("workflow expands past the limit")
+
+// quoteLen is how much of a scalar an error message quotes.
+const quoteLen = 40
+
+// ParseWorkflow parses a workflow file. Errors name the file and line and
+// quote at most a short, escaped excerpt of the input.
 func ParseWorkflow(p string, data []byte) (*Workflow, error) {
 	if len(data) > MaxWorkflowSize {
 		return nil, fmt.Errorf("%s: %d bytes, limit %d", p, len(data), MaxWorkflowSize)
@@ -92,37 +111,68 @@ func ParseWorkflow(p string, data []byte) (*Workflow, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: empty workflow", p)
 		}
-		return nil, fmt.Errorf("%s: %w", p, err)
+		// yaml.v3's messages can quote the input; keep an excerpt.
+		return nil, fmt.Errorf("%s: %s", p, escape.Excerpt(err.Error(), 160))
 	}
 	if n := countNodes(&doc, 0); n < 0 {
 		return nil, fmt.Errorf("%s: YAML nested deeper than %d or larger than %d nodes", p, maxWorkflowDepth, maxWorkflowNodes)
 	}
-	root := &doc
+	wp := &parser{path: p, left: MaxWorkflowVisits}
+	w, err := wp.workflow(&doc)
+	if wp.left < 0 {
+		return nil, fmt.Errorf("%s: not read: %w: its aliases expand to more than %d nodes", p, ErrTooLarge, MaxWorkflowVisits)
+	}
+	return w, err
+}
+
+// parser walks one workflow document within a visit budget. When the
+// budget runs out, deref returns an empty node and the loops stop; the
+// caller reports the file as not read.
+type parser struct {
+	path string
+	left int
+}
+
+var nullNode = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+
+func (wp *parser) over() bool { return wp.left < 0 }
+
+// deref follows aliases and counts the visit.
+func (wp *parser) deref(n *yaml.Node) *yaml.Node {
+	if wp.left--; wp.left < 0 {
+		return nullNode
+	}
+	return deref(n)
+}
+
+func (wp *parser) workflow(doc *yaml.Node) (*Workflow, error) {
+	p := wp.path
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	root = deref(root)
+	root = wp.deref(root)
 	w := &Workflow{Path: p}
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: want a mapping at the top level, got %s", p, root.Line, kindName(root))
 	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], deref(root.Content[i+1])
+	for i := 0; i+1 < len(root.Content) && !wp.over(); i += 2 {
+		k, v := root.Content[i], wp.deref(root.Content[i+1])
 		switch k.Value {
 		case "on", "true": // YAML 1.1 readers see "on" as true; yaml.v3 keeps "on"
-			ev, err := parseOn(p, v)
+			ev, err := wp.parseOn(v)
 			if err != nil {
 				return nil, err
 			}
 			w.On = ev
 		case "permissions":
-			perm, err := parsePermissions(p, "permissions", v)
+			perm, err := wp.parsePermissions("permissions", v)
 			if err != nil {
 				return nil, err
 			}
 			w.Permissions = perm
 		case "jobs":
-			jobs, err := parseJobs(p, v)
+			jobs, err := wp.parseJobs(v)
 			if err != nil {
 				return nil, err
 			}
@@ -165,25 +215,32 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a sequence"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the scalar %q", n.Value)
+		return fmt.Sprintf("the scalar \"%s\"", escape.Excerpt(n.Value, quoteLen))
 	case yaml.AliasNode:
 		return "an alias"
 	}
 	return "nothing"
 }
 
+// key is a mapping key for an error message.
+func key(n *yaml.Node) string { return escape.Excerpt(n.Value, quoteLen) }
+
 func scalar(n *yaml.Node) *Scalar {
 	return &Scalar{Value: n.Value, Line: n.Line, Block: n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0}
 }
 
-func parseOn(p string, v *yaml.Node) ([]Event, error) {
+func (wp *parser) parseOn(v *yaml.Node) ([]Event, error) {
+	p := wp.path
 	switch v.Kind {
 	case yaml.ScalarNode:
 		return []Event{{v.Value, v.Line}}, nil
 	case yaml.SequenceNode:
 		var out []Event
 		for _, e := range v.Content {
-			e = deref(e)
+			e = wp.deref(e)
+			if wp.over() {
+				return nil, nil
+			}
 			if e.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("%s:%d: on: want event names, got %s", p, e.Line, kindName(e))
 			}
@@ -193,6 +250,9 @@ func parseOn(p string, v *yaml.Node) ([]Event, error) {
 	case yaml.MappingNode:
 		var out []Event
 		for i := 0; i+1 < len(v.Content); i += 2 {
+			if wp.left--; wp.over() {
+				return nil, nil
+			}
 			out = append(out, Event{v.Content[i].Value, v.Content[i].Line})
 		}
 		return out, nil
@@ -200,7 +260,8 @@ func parseOn(p string, v *yaml.Node) ([]Event, error) {
 	return nil, fmt.Errorf("%s:%d: on: want an event name, list or mapping, got %s", p, v.Line, kindName(v))
 }
 
-func parsePermissions(p, where string, v *yaml.Node) (*Permissions, error) {
+func (wp *parser) parsePermissions(where string, v *yaml.Node) (*Permissions, error) {
+	p := wp.path
 	perm := &Permissions{Line: v.Line}
 	switch v.Kind {
 	case yaml.ScalarNode:
@@ -209,13 +270,16 @@ func parsePermissions(p, where string, v *yaml.Node) (*Permissions, error) {
 			perm.All = v.Value
 		case "":
 		default:
-			return nil, fmt.Errorf("%s:%d: %s: want read-all, write-all or a mapping, got %q", p, v.Line, where, v.Value)
+			return nil, fmt.Errorf("%s:%d: %s: want read-all, write-all or a mapping, got \"%s\"", p, v.Line, where, escape.Excerpt(v.Value, quoteLen))
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(v.Content); i += 2 {
-			k, lv := v.Content[i], deref(v.Content[i+1])
+			k, lv := v.Content[i], wp.deref(v.Content[i+1])
+			if wp.over() {
+				return nil, nil
+			}
 			if lv.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("%s:%d: %s.%s: want read, write or none, got %s", p, lv.Line, where, k.Value, kindName(lv))
+				return nil, fmt.Errorf("%s:%d: %s.%s: want read, write or none, got %s", p, lv.Line, where, key(k), kindName(lv))
 			}
 			perm.Scopes = append(perm.Scopes, Scope{Name: k.Value, Level: lv.Value, Line: k.Line})
 		}
@@ -225,22 +289,26 @@ func parsePermissions(p, where string, v *yaml.Node) (*Permissions, error) {
 	return perm, nil
 }
 
-func parseJobs(p string, v *yaml.Node) ([]*Job, error) {
+func (wp *parser) parseJobs(v *yaml.Node) ([]*Job, error) {
+	p := wp.path
 	if v.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: jobs: want a mapping, got %s", p, v.Line, kindName(v))
 	}
 	var jobs []*Job
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, jv := v.Content[i], deref(v.Content[i+1])
+	for i := 0; i+1 < len(v.Content) && !wp.over(); i += 2 {
+		k, jv := v.Content[i], wp.deref(v.Content[i+1])
+		if wp.over() {
+			break
+		}
 		job := &Job{ID: k.Value, Line: k.Line}
 		if jv.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s:%d: jobs.%s: want a mapping, got %s", p, jv.Line, k.Value, kindName(jv))
+			return nil, fmt.Errorf("%s:%d: jobs.%s: want a mapping, got %s", p, jv.Line, key(k), kindName(jv))
 		}
-		for j := 0; j+1 < len(jv.Content); j += 2 {
-			jk, val := jv.Content[j], deref(jv.Content[j+1])
+		for j := 0; j+1 < len(jv.Content) && !wp.over(); j += 2 {
+			jk, val := jv.Content[j], wp.deref(jv.Content[j+1])
 			switch jk.Value {
 			case "permissions":
-				perm, err := parsePermissions(p, "jobs."+k.Value+".permissions", val)
+				perm, err := wp.parsePermissions("jobs."+key(k)+".permissions", val)
 				if err != nil {
 					return nil, err
 				}
@@ -251,16 +319,22 @@ func parseJobs(p string, v *yaml.Node) ([]*Job, error) {
 				}
 			case "steps":
 				if val.Kind != yaml.SequenceNode {
-					return nil, fmt.Errorf("%s:%d: jobs.%s.steps: want a sequence, got %s", p, val.Line, k.Value, kindName(val))
+					if wp.over() {
+						break
+					}
+					return nil, fmt.Errorf("%s:%d: jobs.%s.steps: want a sequence, got %s", p, val.Line, key(k), kindName(val))
 				}
 				for si, sn := range val.Content {
-					sn = deref(sn)
+					sn = wp.deref(sn)
+					if wp.over() {
+						break
+					}
 					if sn.Kind != yaml.MappingNode {
-						return nil, fmt.Errorf("%s:%d: jobs.%s.steps[%d]: want a mapping, got %s", p, sn.Line, k.Value, si, kindName(sn))
+						return nil, fmt.Errorf("%s:%d: jobs.%s.steps[%d]: want a mapping, got %s", p, sn.Line, key(k), si, kindName(sn))
 					}
 					st := &Step{Line: sn.Line}
 					for m := 0; m+1 < len(sn.Content); m += 2 {
-						sk, sv := sn.Content[m], deref(sn.Content[m+1])
+						sk, sv := sn.Content[m], wp.deref(sn.Content[m+1])
 						switch sk.Value {
 						case "uses":
 							if sv.Kind == yaml.ScalarNode {
@@ -274,7 +348,7 @@ func parseJobs(p string, v *yaml.Node) ([]*Job, error) {
 							if sv.Kind == yaml.MappingNode {
 								st.With = map[string]*Scalar{}
 								for w := 0; w+1 < len(sv.Content); w += 2 {
-									if wv := deref(sv.Content[w+1]); wv.Kind == yaml.ScalarNode {
+									if wv := wp.deref(sv.Content[w+1]); wv.Kind == yaml.ScalarNode {
 										st.With[sv.Content[w].Value] = scalar(wv)
 									}
 								}

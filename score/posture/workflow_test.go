@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -184,5 +185,47 @@ go get example.com/y@v1.2.3
 	want := "7 pipCommand true\n10 npmCommand false\n12 goCommand false\n13 goCommand true\n4 downloadThenRun true\n6 downloadThenRun false"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+// aliasBomb is a workflow whose jobs all alias one job of steps: small on
+// disk, jobs×steps once expanded.
+func aliasBomb(steps, jobs int) []byte {
+	var b strings.Builder
+	b.WriteString("on: push\njobs:\n  j0: &a\n    runs-on: ubuntu-latest\n    steps:\n")
+	for range steps {
+		b.WriteString("      - uses: actions/checkout@v4\n")
+	}
+	for i := 1; i < jobs; i++ {
+		fmt.Fprintf(&b, "  j%d: *a\n", i)
+	}
+	return []byte(b.String())
+}
+
+// TestAliasBomb: expansion is bounded by nodes visited (issue 15 item 6);
+// the file is not read, with an error naming it and the limit.
+func TestAliasBomb(t *testing.T) {
+	const p = ".github/workflows/bomb.yml"
+	_, err := ParseWorkflow(p, aliasBomb(600, 1000)) // 600,000 steps expanded
+	if !errors.Is(err, ErrTooLarge) || !strings.HasPrefix(err.Error(), p+": not read: ") || !strings.Contains(err.Error(), "1000000") {
+		t.Errorf("err = %v, want ErrTooLarge naming the file and the limit", err)
+	}
+	w, err := ParseWorkflow(p, aliasBomb(10, 100))
+	if err != nil || len(w.Jobs) != 100 || len(w.Jobs[99].Steps) != 10 {
+		t.Errorf("within the budget: %v, want 100 jobs of 10 steps", err)
+	}
+}
+
+// BenchmarkAliasBomb is issue 15's bomb at full size (16,000 steps under
+// an anchor, 36,000 jobs aliasing it, 1 MB): before the visit budget it
+// ran out of memory past 6 GB.
+func BenchmarkAliasBomb(b *testing.B) {
+	data := aliasBomb(16000, 36000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseWorkflow(".github/workflows/bomb.yml", data); !errors.Is(err, ErrTooLarge) {
+			b.Fatal(err)
+		}
 	}
 }
