@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/match"
 )
 
@@ -98,7 +99,11 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 				details = append(details, p.Note)
 			}
 			details = append(details, clip(f.Summary, 60))
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, version, upgrade, f.ID, sev, fixed, strings.Join(details, "; "))
+			// Every cell but the severity (ours, maybe coloured) comes from
+			// the input or the advisory database: escaped, so that no name
+			// can move the cursor, clear the screen or start a line.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escape.Text(name), escape.Text(version), escape.Text(upgrade),
+				escape.Text(f.ID), sev, escape.Text(fixed), escape.Text(strings.Join(details, "; ")))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -143,7 +148,7 @@ func footer(w io.Writer, res *match.Result) error {
 		fmt.Fprintln(w, ".")
 	}
 	for _, line := range notes(res) {
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, escape.Text(line))
 	}
 	return nil
 }
@@ -243,19 +248,19 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 	s := res.Summary
 	switch {
 	case len(res.Packages) == 0 && s.Checked() <= 0:
-		fmt.Fprintf(w, "### hallmark scan: nothing checked\n\n%s (`%s`)\n", cleanSummary(res), mdEscape(res.Target.Name))
+		fmt.Fprintf(w, "### hallmark scan: nothing checked\n\n%s (`%s`)\n", cleanSummary(res), mdCode(res.Target.Name))
 	case len(res.Packages) == 0:
-		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%d packages scanned in `%s`.\n", s.Packages, mdEscape(res.Target.Name))
+		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%d packages scanned in `%s`.\n", s.Packages, mdCode(res.Target.Name))
 	default:
 		fmt.Fprintf(w, "### hallmark scan: %d vulnerabilities in %d packages\n\n", s.Findings, s.Vulnerable)
-		fmt.Fprintf(w, "%d packages scanned in `%s` (%s).\n\n", s.Packages, mdEscape(res.Target.Name), severityCounts(s.BySeverity))
+		fmt.Fprintf(w, "%d packages scanned in `%s` (%s).\n\n", s.Packages, mdCode(res.Target.Name), severityCounts(s.BySeverity))
 		fmt.Fprintln(w, "| Package | Version | Upgrade to | Vulnerability | Severity | Fixed in | Details |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, p := range res.Packages {
 			for j, f := range p.Findings {
 				name, version, upgrade := "", "", ""
 				if j == 0 {
-					name = "`" + mdEscape(p.Name) + "`"
+					name = "`" + mdCode(p.Name) + "`"
 					version = mdEscape(p.Version)
 					upgrade = mdEscape(p.FixVersion)
 					if upgrade == "" {
@@ -267,7 +272,7 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 					details = append(details, "**unknown**: "+mdEscape(f.Reason))
 				}
 				if f.KEV != nil {
-					details = append(details, "**known exploited** ("+f.KEV.CVE+")")
+					details = append(details, "**known exploited** ("+mdEscape(f.KEV.CVE)+")")
 				}
 				if f.Reachability != nil {
 					details = append(details, mdEscape(f.Reachability.Status))
@@ -280,7 +285,7 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 				if fixed == "" {
 					fixed = "—"
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | [%s](%s) | %s | %s | %s |\n", name, version, upgrade, f.ID, f.URL, severityText(f), fixed, strings.Join(details, "; "))
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, version, upgrade, mdLink(f.ID, f.URL), severityText(f), fixed, strings.Join(details, "; "))
 			}
 		}
 		fmt.Fprintln(w)
@@ -293,7 +298,38 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 	return nil
 }
 
-// mdEscape keeps text from breaking a Markdown table or adding markup.
+// mdEscape makes text from outside (names, versions, advisory summaries,
+// file names) plain Markdown text: control characters are shown escaped
+// (escape.Text), so a name cannot end a table row or reach a terminal that
+// shows the raw comment, and the characters that start markup (emphasis,
+// links, HTML, code, table cells) are backslash-escaped or written as
+// entities.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+	return mdReplacer.Replace(escape.Text(s))
+}
+
+var mdReplacer = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"~", `\~`, "#", `\#`, "<", "&lt;", ">", "&gt;", "&", "&amp;",
+)
+
+// mdCode makes text from outside safe inside a code span, where backslash
+// escapes do not apply: control characters escaped, a backtick (which
+// would end the span) replaced, and pipes escaped, which GFM tables
+// require even inside code spans.
+func mdCode(s string) string {
+	return mdCodeReplacer.Replace(escape.Text(s))
+}
+
+var mdCodeReplacer = strings.NewReplacer("|", `\|`, "`", "'")
+
+// mdLink links an advisory ID to its page when the URL is http(s) and
+// cannot end the link early; otherwise the ID is plain text.
+func mdLink(id, url string) string {
+	text := mdEscape(id)
+	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) ||
+		strings.ContainsAny(url, "()<> |\\`\"'") || escape.Text(url) != url {
+		return text
+	}
+	return "[" + text + "](" + url + ")"
 }

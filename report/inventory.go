@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -56,7 +57,9 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 		if len(p.Locations) > 2 {
 			loc = fmt.Sprintf("%s (+%d more)", p.Locations[0], len(p.Locations)-1)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, orDash(version), eco, scope, loc)
+		// Names, versions and paths come from the input: escaped, so that
+		// none can move the cursor, clear the screen or forge a line.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", escape.Text(p.Name), escape.Text(orDash(version)), escape.Text(eco), scope, escape.Text(loc))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -67,7 +70,7 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 		if name == "" {
 			name = "other"
 		}
-		parts = append(parts, fmt.Sprintf("%s %d", name, counts[e]))
+		parts = append(parts, fmt.Sprintf("%s %d", escape.Text(name), counts[e]))
 	}
 	fmt.Fprintf(w, "\n%d packages", len(inv.Packages))
 	if len(parts) > 0 {
@@ -75,13 +78,13 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 	}
 	fmt.Fprintf(w, ", %d relationships", len(inv.Relationships))
 	if inv.Distro != nil {
-		fmt.Fprintf(w, ", on %s", cmp.Or(inv.Distro.PrettyName, inv.Distro.PURLQualifier()))
+		fmt.Fprintf(w, ", on %s", escape.Text(cmp.Or(inv.Distro.PrettyName, inv.Distro.PURLQualifier())))
 	}
 	fmt.Fprintln(w)
 	if len(inv.Skipped) > 0 {
 		fmt.Fprintf(w, "\nSkipped %d input(s):\n", len(inv.Skipped))
 		for _, s := range inv.Skipped {
-			fmt.Fprintf(w, "  %s\n", skippedText(s))
+			fmt.Fprintf(w, "  %s\n", escape.Text(skippedText(s)))
 		}
 	}
 	return nil

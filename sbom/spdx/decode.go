@@ -14,6 +14,7 @@ import (
 	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/spdx/tools-golang/tagvalue"
 
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
@@ -64,7 +65,9 @@ func read(data []byte) (doc *v23.Document, err error) {
 			return nil, errors.New("want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)")
 		}
 		if err := tagvalue.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
-			return nil, fmt.Errorf("SPDX tag-value: %w", err)
+			// tools-golang quotes the offending line whole: the message
+			// is cut and escaped, as it ends up on a terminal.
+			return nil, fmt.Errorf("SPDX tag-value: %s", escape.Excerpt(err.Error(), 200))
 		}
 		if err := required(doc, true); err != nil {
 			return nil, fmt.Errorf("SPDX tag-value: %w", err)

@@ -120,6 +120,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"json with cyclonedx components", `{"spdxVersion":"SPDX-2.3","components":[{"type":"library","name":"lodash","version":"4.17.20","purl":"pkg:npm/lodash@4.17.20"}]}`, `SPDX JSON: missing required field "dataLicense"`},
 		{"json 2.2 no namespace", `{"spdxVersion":"SPDX-2.2","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]}}`, `SPDX JSON: missing required field "documentNamespace"`},
 		{"json no creation info", `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://example.com/x"}`, `SPDX JSON: missing required field "creationInfo"`},
+		{"tag-value line quoted escaped", "SPDXVersion: SPDX-2.3\nno colon \x1b[2J" + strings.Repeat("x", 500) + "\n", `SPDX tag-value: no colon found in 'no colon \x1b[2J`},
 		{"tag-value only version", "SPDXVersion: SPDX-2.3\n", `SPDX tag-value: missing required field "DataLicense", "SPDXID", "DocumentName", "DocumentNamespace", "Creator"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,5 +253,14 @@ func BenchmarkEncode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeErrorEscaped: an error quoting a tag-value line quotes a short,
+// escaped excerpt, never raw control characters or the whole line.
+func TestDecodeErrorEscaped(t *testing.T) {
+	_, err := spdx.Decode(strings.NewReader("SPDXVersion: SPDX-2.3\nno colon \x1b[2J" + strings.Repeat("x", 5000) + "\n"))
+	if err == nil || strings.ContainsRune(err.Error(), 0x1b) || len(err.Error()) > 400 {
+		t.Errorf("error = %q, want a short escaped excerpt", err)
 	}
 }
