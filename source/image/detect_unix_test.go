@@ -37,3 +37,5 @@ func TestDetectNotImageFiles(t *testing.T) {
 		t.Errorf("Detect(fifo) = %v, want ErrNotImage", err)
 	}
 }
+
+func mkfifo(p string) error { return syscall.Mkfifo(p, 0o600) }

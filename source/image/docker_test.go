@@ -194,12 +194,12 @@ func TestExecutablesSpooled(t *testing.T) {
 		path, content string
 		inMemory      bool
 	}{{"usr/bin/tool", "\x7fELF-tool", false}, {"app/package-lock.json", `{"v":1}`, true}} {
-		n, _, err := im.FS().lookup(tc.path, true)
+		n, err := im.FS().lookup(tc.path, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !n.captured || (n.data != nil) != tc.inMemory {
-			t.Errorf("%s: captured %v, in memory %v; want in memory %v", tc.path, n.captured, n.data != nil, tc.inMemory)
+		if c := n.file; !c.captured || (c.data != nil) != tc.inMemory {
+			t.Errorf("%s: captured %v, in memory %v; want in memory %v", tc.path, c.captured, c.data != nil, tc.inMemory)
 		}
 		if got, err := fs.ReadFile(im.FS(), tc.path); err != nil || string(got) != tc.content {
 			t.Errorf("%s = %q, %v", tc.path, got, err)

@@ -9,8 +9,19 @@
 // config (whose digest the manifest pins, whose digest is checked too), and
 // copies out only the files the caller asks for (the files extractors
 // claim) into a spool file. Any other file an extractor opens later is read
-// back from its layer on demand. Limits bound each layer's and the image's
-// uncompressed size, the decompression ratio and the number of entries.
+// back from its layer on demand.
+//
+// Layers are hostile input. Duplicate entries and hard links resolve as
+// `tar -x` and containerd's layer applier resolve them: the last entry at a
+// path wins, and a hard link shares the content its target has when the
+// link entry is applied (a later entry at the target's path replaces the
+// target, not the link). Limits count work done, not sizes declared: the
+// bytes inflated per layer and across every pass over every layer (reads
+// back included), the decompression ratio against the compressed bytes
+// actually read, the entries per layer, the path bytes of the tree (which
+// bound what a walk of it costs), and the sizes of indexes, manifests and
+// configs before they are read. Cancelling the context stops a pass inside
+// a layer.
 package image
 
 import (
@@ -30,6 +41,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -47,10 +59,16 @@ type Options struct {
 	Want func(path string, mode fs.FileMode) bool
 	// Limits; zero values take the defaults below.
 	MaxLayerSize int64 // uncompressed bytes in one layer
-	MaxImageSize int64 // uncompressed bytes in all layers
-	MaxRatio     int64 // uncompressed/compressed, checked past 64 MiB
+	// MaxImageSize bounds the bytes inflated in all passes over all
+	// layers: a layer listed twice, or read back for a file, counts again.
+	MaxImageSize int64
+	MaxRatio     int64 // uncompressed/compressed bytes read, checked past RatioFloor
 	MaxEntries   int   // tar entries in one layer
 	MaxFileSize  int64 // bytes copied out of one file
+	// MaxPathBytes bounds the summed length of the paths of all entries
+	// and directories in the tree: what walking it costs (a file under
+	// 20,000 directories makes 20,000 paths averaging 20,000 bytes).
+	MaxPathBytes int64
 	// RatioFloor is the uncompressed size below which the ratio is not
 	// checked (small layers of zeros compress very well and are harmless).
 	RatioFloor int64
@@ -66,6 +84,7 @@ const (
 	defaultRatioFloor   = 64 << 20
 	defaultMaxEntries   = 2 << 20
 	defaultMaxFileSize  = 512 << 20
+	defaultMaxPathBytes = 1 << 30
 	// smallFile: when a file must be read back from a layer, the other
 	// files of that layer up to this size are copied out in the same pass,
 	// so a layer is re-read at most once for the small files extractors
@@ -99,6 +118,7 @@ type Image struct {
 
 	opts    Options
 	img     v1.Image       // layouts, OCI archives and registries
+	dir     string         // the layout img is in ("" for a registry)
 	dock    *dockerArchive // docker save tarballs, read without img (see loadDocker)
 	layers  []layerInfo
 	fsys    *FS
@@ -108,6 +128,13 @@ type Image struct {
 	mu      sync.Mutex
 	reread  map[int]bool
 	cleanup []func()
+	// ctx is Open's: layers read back for a file honour it too.
+	ctx context.Context
+	// contents lists each layer's regular files in entry order, for reading
+	// them back by entry ordinal.
+	contents  [][]*content
+	inflated  atomic.Int64 // bytes inflated in every pass so far
+	pathBytes int64
 }
 
 type layerInfo struct {
@@ -115,7 +142,6 @@ type layerInfo struct {
 	// open returns the layer's blob as stored: gzip, zstd or a plain tar,
 	// told apart by its first bytes.
 	open func() (io.ReadCloser, error)
-	size int64 // compressed size, 0 when unknown
 	// blob is the manifest's digest of the stored blob ("" where there is
 	// none: docker archives name layers by file, not digest).
 	blob string
@@ -151,6 +177,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxFileSize <= 0 {
 		o.MaxFileSize = defaultMaxFileSize
+	}
+	if o.MaxPathBytes <= 0 {
+		o.MaxPathBytes = defaultMaxPathBytes
 	}
 	if o.Want == nil {
 		o.Want = func(string, fs.FileMode) bool { return false }
@@ -202,22 +231,30 @@ func (im *Image) load(ctx context.Context) error {
 	os.Remove(spool.Name()) // unlinked: the space goes when the file closes
 	im.spool = spool
 	im.cleanup = append(im.cleanup, func() { spool.Close() })
-	im.reread = map[int]bool{}
-	im.fsys = &FS{img: im, root: &node{name: ".", mode: fs.ModeDir | 0o755, children: map[string]*node{}}}
-
-	var total int64
+	im.initTree(ctx)
 	for i := range im.layers {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		start := time.Now()
-		n, err := im.pass(i, &total, im.applyEntry)
+		n, err := im.pass(i, func(e int, hdr *tar.Header, r io.Reader) error { return im.applyEntry(i, e, hdr, r) })
 		if err != nil {
 			return fmt.Errorf("layer %d (%s): %w", i, im.layers[i].digest, err)
 		}
 		im.opts.Logger.Debug("layer applied", "layer", im.layers[i].digest, "bytes", n, "took", time.Since(start))
 	}
+	im.fsys.frozen = true
 	return nil
+}
+
+// initTree starts the empty tree the layers are applied to.
+func (im *Image) initTree(ctx context.Context) {
+	im.ctx = ctx
+	im.reread = map[int]bool{}
+	im.contents = make([][]*content, len(im.layers))
+	root := &node{name: ".", mode: fs.ModeDir | 0o755, children: map[string]*node{}}
+	root.parent = root
+	im.fsys = &FS{img: im, root: root}
 }
 
 // loadManifest reads the manifest and config of a layout, OCI archive or
@@ -227,12 +264,20 @@ func (im *Image) loadManifest() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
+	if len(raw) > maxManifestSize { // a registry's, read by go-containerregistry up to 100 MiB
+		return nil, fmt.Errorf("manifest: %w: %d bytes, over %d", ErrLimit, len(raw), maxManifestSize)
+	}
 	// The manifest was checked against the digest that pins it where one
 	// does (layout index, registry by digest).
 	im.Digest = "sha256:" + sha256Hex(raw)
 	m, err := im.img.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	// Checked before it is read: a registry reads no more than the size
+	// the manifest declares, a layout reads the whole blob file.
+	if err := checkBlobSize(im.dir, m.Config, "config", maxConfigSize); err != nil {
+		return nil, err
 	}
 	rawCfg, err := im.img.RawConfigFile()
 	if err != nil {
@@ -251,7 +296,6 @@ func (im *Image) loadManifest() ([]byte, error) {
 	for i, l := range layers {
 		li := layerInfo{open: l.Compressed}
 		if i < len(m.Layers) {
-			li.size = m.Layers[i].Size
 			if m.Layers[i].Digest.Algorithm == "sha256" {
 				li.blob = m.Layers[i].Digest.String()
 			}
@@ -261,18 +305,18 @@ func (im *Image) loadManifest() ([]byte, error) {
 	return rawCfg, nil
 }
 
-// pass streams layer i once, calling fn for each tar entry, and verifies
-// the layer's diff ID at the end. total accumulates uncompressed bytes
-// across layers for the image-size limit (nil to skip that check).
-func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io.Reader) error) (int64, error) {
+// pass streams layer i once, calling fn for each tar entry with its
+// ordinal, and verifies the layer's diff ID at the end. Every byte it
+// inflates counts toward the image limit.
+func (im *Image) pass(i int, fn func(e int, hdr *tar.Header, tr io.Reader) error) (int64, error) {
 	li := im.layers[i]
-	rc, blobSum, err := im.uncompressed(li)
+	rc, blobSum, consumed, err := im.uncompressed(li)
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
 	h := sha256.New()
-	lr := &limitReader{r: rc, h: h, im: im, compressed: li.size, total: total}
+	lr := &limitReader{r: rc, h: h, im: im, compressed: consumed}
 	tr := tar.NewReader(lr)
 	entries := 0
 	for {
@@ -287,7 +331,12 @@ func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io
 		if entries > im.opts.MaxEntries {
 			return lr.n, fmt.Errorf("%w: more than %d entries", ErrLimit, im.opts.MaxEntries)
 		}
-		if err := fn(i, hdr, tr); err != nil {
+		if entries%256 == 0 {
+			if err := im.ctxErr(); err != nil {
+				return lr.n, err
+			}
+		}
+		if err := fn(entries, hdr, tr); err != nil {
 			return lr.n, err
 		}
 	}
@@ -317,20 +366,25 @@ func (im *Image) pass(i int, total *int64, fn func(i int, hdr *tar.Header, tr io
 // klauspost), so it runs a few chunks ahead of the reader in its own
 // goroutine (readAhead): with two cores, hashing the layer and parsing the
 // tar overlap inflating instead of following it.
-func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error) {
+//
+// consumed counts the stored bytes the decompressor has taken in (at most
+// a buffer's 64 KiB more than it has inflated): the decompression ratio is
+// checked against it rather than against the size the manifest declares.
+func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, *atomic.Int64, error) {
 	if li.open == nil {
-		return nil, nil, errors.New("layer has no content")
+		return nil, nil, nil, errors.New("layer has no content")
 	}
 	rc, err := li.open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The stored blob is read and hashed in a goroutine of its own too, so
 	// that the inflating one does nothing but inflate (on a 101 MB layer
 	// hashing the blob takes about 60 ms of its critical path otherwise).
 	bh := sha256.New()
 	raw := newReadAhead(io.TeeReader(rc, bh), rc.Close, func() {})
-	br := bufio.NewReaderSize(raw, 64<<10)
+	consumed := &atomic.Int64{}
+	br := bufio.NewReaderSize(&countReader{r: raw, n: consumed}, 64<<10)
 	blobSum := func() string {
 		io.Copy(io.Discard, br) // bytes after the compressed stream's end
 		return "sha256:" + hex.EncodeToString(bh.Sum(nil))
@@ -343,14 +397,14 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error
 		gz, err := kgzip.NewReader(br)
 		if err != nil {
 			raw.Close()
-			return nil, nil, fmt.Errorf("gzip: %w", err)
+			return nil, nil, nil, fmt.Errorf("gzip: %w", err)
 		}
 		zr, zclose = gz, func() { gz.Close() }
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zd, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			raw.Close()
-			return nil, nil, fmt.Errorf("zstd: %w", err)
+			return nil, nil, nil, fmt.Errorf("zstd: %w", err)
 		}
 		zr, zclose = zd, zd.Close
 	default:
@@ -362,7 +416,20 @@ func (im *Image) uncompressed(li layerInfo) (io.ReadCloser, func() string, error
 		// the decompressor is closed only once the goroutine that uses it
 		// has returned.
 		return raw.Close()
-	}, zclose), blobSum, nil
+	}, zclose), blobSum, consumed, nil
+}
+
+// countReader counts the bytes read through it, for a reader in another
+// goroutine.
+type countReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // readAhead reads r in its own goroutine, up to aheadChunks chunks before
@@ -482,14 +549,15 @@ type readCloser struct {
 
 func (r readCloser) Close() error { return r.close() }
 
-// limitReader hashes what passes through and enforces the size limits.
+// limitReader hashes what passes through and enforces the size limits,
+// and stops the pass once the context is done (checked every MiB).
 type limitReader struct {
 	r          io.Reader
 	h          hash.Hash
 	im         *Image
 	n          int64
-	compressed int64
-	total      *int64
+	compressed *atomic.Int64 // stored bytes read so far
+	nextCheck  int64
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -501,17 +569,29 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		if l.n > o.MaxLayerSize {
 			return n, fmt.Errorf("%w: layer is larger than %d bytes uncompressed", ErrLimit, o.MaxLayerSize)
 		}
-		if l.compressed > 0 && l.n > o.RatioFloor && l.n/l.compressed > o.MaxRatio {
-			return n, fmt.Errorf("%w: layer expands more than %d times (%d compressed bytes)", ErrLimit, o.MaxRatio, l.compressed)
+		if l.n > o.RatioFloor {
+			if c := max(l.compressed.Load(), 1); l.n/c > o.MaxRatio {
+				return n, fmt.Errorf("%w: layer expands more than %d times (%d bytes from %d compressed bytes)", ErrLimit, o.MaxRatio, l.n, c)
+			}
 		}
-		if l.total != nil {
-			*l.total += int64(n)
-			if *l.total > o.MaxImageSize {
-				return n, fmt.Errorf("%w: image is larger than %d bytes uncompressed", ErrLimit, o.MaxImageSize)
+		if t := l.im.inflated.Add(int64(n)); t > o.MaxImageSize {
+			return n, fmt.Errorf("%w: image is larger than %d bytes uncompressed (counting every pass over its layers)", ErrLimit, o.MaxImageSize)
+		}
+		if l.n >= l.nextCheck {
+			l.nextCheck = l.n + 1<<20
+			if err := l.im.ctxErr(); err != nil {
+				return n, err
 			}
 		}
 	}
 	return n, err
+}
+
+func (im *Image) ctxErr() error {
+	if im.ctx == nil {
+		return nil
+	}
+	return im.ctx.Err()
 }
 
 // entryPath cleans a tar entry name into a path relative to the image
@@ -534,8 +614,8 @@ const (
 	opaqueMarker   = ".wh..wh..opq"
 )
 
-// applyEntry applies one tar entry of layer i to the tree.
-func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
+// applyEntry applies tar entry e of layer i to the tree.
+func (im *Image) applyEntry(i, e int, hdr *tar.Header, r io.Reader) error {
 	p, ok := entryPath(hdr.Name)
 	if !ok {
 		im.warn(fmt.Sprintf("layer %d: entry %q points outside the image root; ignored", i, hdr.Name))
@@ -544,16 +624,20 @@ func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	if base == opaqueMarker {
-		d := im.ensureDir(dir, i)
-		hideLower(d, i)
+		d, err := im.ensureDir(dir, i)
+		if err != nil {
+			return err
+		}
+		im.hideLower(d, i)
 		d.layer = i // its contents are now this layer's alone
 		return nil
 	}
 	if strings.HasPrefix(base, whiteoutPrefix) {
-		parent, _, err := im.fsys.lookup(orDot(dir), false)
+		parent, err := im.fsys.lookup(orDot(dir), false)
 		if err == nil && parent.isDir() {
 			if c, ok := parent.children[strings.TrimPrefix(base, whiteoutPrefix)]; ok && c.layer < i {
 				delete(parent.children, c.name)
+				im.drop(c)
 			}
 		}
 		return nil
@@ -577,31 +661,85 @@ func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
 		n.children = map[string]*node{}
 	case tar.TypeReg, tar.TypeRegA:
 		n.mode = mode
+		n.file = &content{layer: i, entry: e, size: hdr.Size}
 	case tar.TypeSymlink:
 		n.mode, n.link, n.size = fs.ModeSymlink|0o777, hdr.Linkname, int64(len(hdr.Linkname))
 	case tar.TypeLink:
+		// link(2), as tar -x and containerd call it: the new name shares
+		// the target's inode as it is now, and a symbolic link is linked
+		// itself, not followed (containerd resolves the target's parent
+		// inside the root, then links its last component).
 		target, ok := entryPath(hdr.Linkname)
 		if !ok {
 			im.warn(fmt.Sprintf("layer %d: hard link %q points outside the image root; ignored", i, hdr.Name))
 			return nil
 		}
-		t, _, err := im.fsys.lookup(target, true)
-		if err != nil || !t.mode.IsRegular() {
+		t, err := im.fsys.lookup(target, false)
+		switch {
+		case err == nil && t.file != nil:
+			n.mode, n.size, n.file = t.mode, t.file.size, t.file
+		case err == nil && t.mode&fs.ModeSymlink != 0:
+			n.mode, n.size, n.link = t.mode, t.size, t.link
+		default:
 			im.warn(fmt.Sprintf("layer %d: hard link %q to missing %q; ignored", i, hdr.Name, hdr.Linkname))
 			return nil
 		}
-		n.mode, n.size, n.hardlink, n.link = t.mode, t.size, true, target
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		return nil // devices and pipes hold nothing to inventory
 	default:
 		return nil // pax/GNU extension headers are consumed by archive/tar
 	}
-	parent := im.ensureDir(dir, i)
+	parent, err := im.ensureDir(dir, i)
+	if err != nil {
+		return err
+	}
+	if err := im.countPath(len(p)); err != nil {
+		return err
+	}
+	n.parent = parent
+	if old := parent.children[base]; old != nil {
+		im.drop(old) // replaced, as a runtime removes it before creating the new one
+	}
 	parent.children[base] = n
-	if n.mode.IsRegular() && !n.hardlink && im.opts.Want(p, n.mode) {
-		return im.capture(p, n, r, n.mode&0o111 == 0)
+	if n.file != nil {
+		n.file.refs++
+		if n.file.layer == i && n.file.entry == e {
+			im.contents[i] = append(im.contents[i], n.file)
+			if im.opts.Want(p, n.mode) {
+				return im.capture(p, n.file, r, n.mode&0o111 == 0)
+			}
+		}
 	}
 	return nil
+}
+
+// countPath counts a new node's path toward MaxPathBytes.
+func (im *Image) countPath(n int) error {
+	im.pathBytes += int64(n)
+	if im.pathBytes > im.opts.MaxPathBytes {
+		return fmt.Errorf("%w: the paths in the tree add up to more than %d bytes", ErrLimit, im.opts.MaxPathBytes)
+	}
+	return nil
+}
+
+// drop releases what a node taken out of the tree held: a file's content
+// that no other node shows is not copied out, and its memory goes.
+func (im *Image) drop(n *node) {
+	stack := []*node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c := n.file; c != nil {
+			if c.refs--; c.refs == 0 {
+				im.mu.Lock()
+				c.data = nil
+				im.mu.Unlock()
+			}
+		}
+		for _, ch := range n.children {
+			stack = append(stack, ch)
+		}
+	}
 }
 
 // capture copies a file's content into memory or the spool. Only small
@@ -610,92 +748,108 @@ func (im *Image) applyEntry(i int, hdr *tar.Header, r io.Reader) error {
 // only to find they are not Go or Rust binaries, and files copied out when
 // a layer is read again, go to the spool, so memory stays small however
 // many of them an image holds.
-func (im *Image) capture(p string, n *node, r io.Reader, inMemory bool) error {
-	if n.size > im.opts.MaxFileSize {
-		im.warn(fmt.Sprintf("%s: %d bytes is over the %d-byte limit; not read", p, n.size, im.opts.MaxFileSize))
+func (im *Image) capture(p string, c *content, r io.Reader, inMemory bool) error {
+	if c.size > im.opts.MaxFileSize {
+		im.warn(fmt.Sprintf("%s: %d bytes is over the %d-byte limit; not read", p, c.size, im.opts.MaxFileSize))
 		return nil
 	}
-	if inMemory && n.size <= smallFile {
-		data := make([]byte, n.size)
+	if inMemory && c.size <= smallFile {
+		data := make([]byte, c.size)
 		if _, err := io.ReadFull(r, data); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		im.mu.Lock()
-		n.data, n.captured = data, true
+		if !c.captured {
+			c.data, c.captured = data, true
+		}
 		im.mu.Unlock()
 		return nil
 	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
+	if c.captured {
+		return nil
+	}
 	if im.copyBuf == nil {
 		im.copyBuf = make([]byte, 64<<10)
 	}
 	off := im.spoolSz
 	w := io.NewOffsetWriter(im.spool, off)
-	copied, err := io.CopyBuffer(w, io.LimitReader(r, n.size), im.copyBuf)
-	if err == nil && copied < n.size {
+	copied, err := io.CopyBuffer(w, io.LimitReader(r, c.size), im.copyBuf)
+	if err == nil && copied < c.size {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	im.spoolSz += copied
-	n.spoolOff, n.captured = off, true
+	c.spoolOff, c.captured = off, true
 	return nil
 }
 
 // content returns the bytes of a regular file, reading them back from its
 // layer when the pass did not copy them out.
-func (im *Image) content(p string, n *node) (io.ReaderAt, error) {
-	if !im.isCaptured(n) {
-		if err := im.rereadLayer(n.layer, p); err != nil {
+func (im *Image) content(p string, c *content) (io.ReaderAt, error) {
+	if c.size > im.opts.MaxFileSize {
+		return nil, fmt.Errorf("%d bytes is over the %d-byte limit", c.size, im.opts.MaxFileSize)
+	}
+	if !im.isCaptured(c) {
+		if err := im.rereadLayer(c.layer, p, c); err != nil {
 			return nil, err
 		}
-		if !im.isCaptured(n) {
-			return nil, fmt.Errorf("%s: not found in layer %s", p, im.layers[n.layer].digest)
+		if !im.isCaptured(c) {
+			return nil, fmt.Errorf("%s: not found in layer %s", p, im.layers[c.layer].digest)
 		}
 	}
-	if n.data != nil || n.size == 0 {
-		return bytes.NewReader(n.data), nil
+	im.mu.Lock()
+	data := c.data
+	im.mu.Unlock()
+	if data != nil || c.size == 0 {
+		return bytes.NewReader(data), nil
 	}
-	return io.NewSectionReader(im.spool, n.spoolOff, n.size), nil
+	return io.NewSectionReader(im.spool, c.spoolOff, c.size), nil
 }
 
-func (im *Image) isCaptured(n *node) bool {
+func (im *Image) isCaptured(c *content) bool {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	return n.captured
+	return c.captured
 }
 
-// rereadLayer streams layer i again and copies out want plus every small
-// file of the layer that is still visible and not yet copied.
-func (im *Image) rereadLayer(i int, want string) error {
+// rereadLayer streams layer i again and copies out want (found by its
+// entry ordinal: a path can have several entries) plus, the first time,
+// every small file of the layer that is still in the tree and not yet
+// copied.
+func (im *Image) rereadLayer(i int, p string, want *content) error {
 	im.mu.Lock()
 	done := im.reread[i]
 	im.mu.Unlock()
-	im.opts.Logger.Debug("reading a layer again", "layer", im.layers[i].digest, "for", want)
-	return im.replay(i, func(p string, n *node) bool {
-		return p == want || (!done && n.size <= smallFile)
-	}, func() { im.mu.Lock(); im.reread[i] = true; im.mu.Unlock() })
-}
-
-func (im *Image) replay(i int, take func(string, *node) bool, after func()) error {
-	_, err := im.pass(i, nil, func(layer int, hdr *tar.Header, r io.Reader) error {
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+	im.opts.Logger.Debug("reading a layer again", "layer", im.layers[i].digest, "for", p)
+	cs := im.contents[i]
+	j := 0
+	_, err := im.pass(i, func(e int, hdr *tar.Header, r io.Reader) error {
+		for j < len(cs) && cs[j].entry < e {
+			j++
+		}
+		if j == len(cs) || cs[j].entry != e {
 			return nil
 		}
-		p, ok := entryPath(hdr.Name)
-		if !ok {
+		c := cs[j]
+		if c != want && (done || c.size > smallFile || c.refs == 0) {
 			return nil
 		}
-		n, _, err := im.fsys.lookup(p, false)
-		if err != nil || n.layer != layer || n.hardlink || im.isCaptured(n) || !take(p, n) {
+		if (hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA) || hdr.Size != c.size {
+			return fmt.Errorf("%w: entry %d is not what the first pass read", ErrDigest, e)
+		}
+		if im.isCaptured(c) {
 			return nil
 		}
-		return im.capture(p, n, r, false)
+		return im.capture(hdr.Name, c, r, false)
 	})
 	if err == nil {
-		after()
+		im.mu.Lock()
+		im.reread[i] = true
+		im.mu.Unlock()
 	}
 	return err
 }
@@ -703,24 +857,38 @@ func (im *Image) replay(i int, take func(string, *node) bool, after func()) erro
 // ensureDir returns the directory at p, creating it and its parents (as
 // written by layer i) where missing. A non-directory in the way is
 // replaced, as a runtime would.
-func (im *Image) ensureDir(p string, i int) *node {
+func (im *Image) ensureDir(p string, i int) (*node, error) {
 	cur := im.fsys.root
 	if p == "" || p == "." {
-		return cur
+		return cur, nil
 	}
-	for _, part := range strings.Split(p, "/") {
+	for off := 0; off < len(p); {
+		end := strings.IndexByte(p[off:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += off
+		}
+		part := p[off:end]
 		c, ok := cur.children[part]
 		if !ok || !c.isDir() {
-			c = &node{name: part, mode: fs.ModeDir | 0o755, layer: i, children: map[string]*node{}}
+			if err := im.countPath(end); err != nil {
+				return nil, err
+			}
+			if ok {
+				im.drop(c)
+			}
+			c = &node{name: part, mode: fs.ModeDir | 0o755, layer: i, parent: cur, children: map[string]*node{}}
 			cur.children[part] = c
 		}
 		cur = c
+		off = end + 1
 	}
-	return cur
+	return cur, nil
 }
 
 func (im *Image) child(dir, base string) *node {
-	d, _, err := im.fsys.lookup(orDot(dir), false)
+	d, err := im.fsys.lookup(orDot(dir), false)
 	if err != nil || !d.isDir() {
 		return nil
 	}
@@ -728,14 +896,20 @@ func (im *Image) child(dir, base string) *node {
 }
 
 // hideLower removes what layers below i put in d (an opaque directory).
-func hideLower(d *node, i int) {
-	for name, c := range d.children {
-		if c.layer < i {
-			delete(d.children, name)
-			continue
-		}
-		if c.isDir() {
-			hideLower(c, i)
+func (im *Image) hideLower(d *node, i int) {
+	stack := []*node{d}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for name, c := range d.children {
+			if c.layer < i {
+				delete(d.children, name)
+				im.drop(c)
+				continue
+			}
+			if c.isDir() {
+				stack = append(stack, c)
+			}
 		}
 	}
 }

@@ -462,25 +462,26 @@ func FuzzLayer(f *testing.F) {
 		// fails its (made-up) diff ID check: an error, never a panic.
 		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 		im.layers = []layerInfo{{digest: "sha256:0", open: open}, {digest: "sha256:1", open: open}}
-		im.fsys = &FS{img: im, root: &node{name: ".", mode: fs.ModeDir | 0o755, children: map[string]*node{}}}
+		im.initTree(context.Background())
 		spool, err := os.CreateTemp(t.TempDir(), "spool")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer spool.Close()
-		im.spool, im.reread = spool, map[int]bool{}
+		im.spool = spool
 		for i := range 2 {
 			tr := tar.NewReader(bytes.NewReader(data))
-			for n := 0; n < 1000; n++ {
+			for n := 1; n <= 1000; n++ {
 				hdr, err := tr.Next()
 				if err != nil {
 					break
 				}
-				if err := im.applyEntry(i, hdr, tr); err != nil {
+				if err := im.applyEntry(i, n, hdr, tr); err != nil {
 					break
 				}
 			}
 		}
+		im.fsys.frozen = true
 		fs.WalkDir(im.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil

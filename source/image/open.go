@@ -2,8 +2,10 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,20 +122,26 @@ func Open(ctx context.Context, kind, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What a hallmark killed before it could clean up left behind.
+	cleanStale(opts.TempDir, opts.Logger)
 	switch kind {
 	case "oci":
 		dir, tag := splitTag(ref)
+		im.dir = dir
 		im.img, im.Tags, im.Annotations, err = fromLayout(dir, tag, plat)
 	case "oci-archive":
 		var dir string
-		dir, err = untarLayout(ref, opts.TempDir)
+		var unlock func()
+		dir, unlock, err = untarLayout(ctx, ref, opts.TempDir)
 		if err == nil {
-			im.cleanup = append(im.cleanup, func() { os.RemoveAll(dir) })
+			im.cleanup = append(im.cleanup, func() { os.RemoveAll(dir); unlock() })
+			im.dir = dir
 			im.img, im.Tags, im.Annotations, err = fromLayout(dir, "", plat)
 		}
 	case "docker-archive":
-		im.dock, err = openDockerArchive(ref)
+		im.dock, err = openDockerArchive(ctx, ref)
 		if err == nil {
+			im.cleanup = append(im.cleanup, func() { im.dock.f.Close() })
 			im.Tags = im.dock.desc.RepoTags
 		}
 	case "registry":
@@ -188,15 +196,46 @@ const refNameAnnotation = "org.opencontainers.image.ref.name"
 // fromLayout picks one image from an OCI layout: by tag when given, else
 // the only image, else the one for the platform. Nested indexes (as docker
 // and buildx write them) are followed.
+// Every index, manifest and config is checked against its limit before it
+// is read.
 func fromLayout(dir, tag string, plat *v1.Platform) (v1.Image, []string, map[string]string, error) {
+	if st, err := os.Stat(filepath.Join(dir, "index.json")); err == nil && st.Size() > maxManifestSize {
+		return nil, nil, nil, fmt.Errorf("index.json: %w: %d bytes, over %d", ErrLimit, st.Size(), maxManifestSize)
+	}
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return pick(idx, tag, plat, 0)
+	return pick(dir, idx, tag, plat, 0)
 }
 
-func pick(idx v1.ImageIndex, tag string, plat *v1.Platform, depth int) (v1.Image, []string, map[string]string, error) {
+// Limits on what is read whole into memory. Registries refuse manifests
+// over 4 MiB (the distribution spec's suggested minimum to accept, and
+// what distribution/registry enforces); docker archives' configs were
+// capped at 16 MiB before layouts' were.
+const (
+	maxManifestSize = 4 << 20 // manifests and indexes
+	maxConfigSize   = 16 << 20
+)
+
+// checkBlobSize refuses a blob over max: by the size its descriptor
+// declares, and in a layout (dir != "") by the size of its file, which is
+// what go-containerregistry's layout reads whatever the descriptor says.
+func checkBlobSize(dir string, d v1.Descriptor, what string, max int64) error {
+	if d.Size < 0 || d.Size > max {
+		return fmt.Errorf("%s %s: %w: declared as %d bytes, over %d", what, d.Digest, ErrLimit, d.Size, max)
+	}
+	if dir == "" || d.Digest.Algorithm == "" {
+		return nil
+	}
+	st, err := os.Stat(filepath.Join(dir, "blobs", d.Digest.Algorithm, d.Digest.Hex))
+	if err == nil && st.Size() > max {
+		return fmt.Errorf("%s %s: %w: %d bytes, over %d", what, d.Digest, ErrLimit, st.Size(), max)
+	}
+	return nil
+}
+
+func pick(dir string, idx v1.ImageIndex, tag string, plat *v1.Platform, depth int) (v1.Image, []string, map[string]string, error) {
 	if depth > 4 {
 		return nil, nil, nil, errors.New("image indexes nested too deep")
 	}
@@ -239,12 +278,18 @@ func pick(idx v1.ImageIndex, tag string, plat *v1.Platform, depth int) (v1.Image
 		tags = append(tags, t)
 	}
 	if chosen.MediaType.IsIndex() {
+		if err := checkBlobSize(dir, *chosen, "index", maxManifestSize); err != nil {
+			return nil, nil, nil, err
+		}
 		child, err := idx.ImageIndex(chosen.Digest)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		img, more, ann, err := pick(child, tag, plat, depth+1)
+		img, more, ann, err := pick(dir, child, tag, plat, depth+1)
 		return img, append(tags, more...), ann, err
+	}
+	if err := checkBlobSize(dir, *chosen, "manifest", maxManifestSize); err != nil {
+		return nil, nil, nil, err
 	}
 	img, err := idx.Image(chosen.Digest)
 	if err != nil {
@@ -269,56 +314,173 @@ func pick(idx v1.ImageIndex, tag string, plat *v1.Platform, depth int) (v1.Image
 // package, whose synthesised manifest hashes every compressed layer blob in
 // a pass of its own before any layer is read (a tenth of the time a 100 MB
 // image takes); each layer is still verified against its diff ID.
+//
+// The archive's headers are read once into an index (bodies are skipped by
+// seeking), and members are read from the file at their offsets: looking a
+// member up costs the same however many the archive holds. Members resolve
+// as `docker load`, which unpacks the archive, sees them: the last entry at
+// a name wins, a hard link is what its target was when the link came.
 type dockerArchive struct {
-	file string
-	desc tarball.Descriptor
+	file    string
+	f       *os.File
+	desc    tarball.Descriptor
+	members map[string]archiveMember
 }
 
-func openDockerArchive(file string) (*dockerArchive, error) {
-	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(file) })
+type archiveMember struct {
+	typ       byte // tar.TypeReg, tar.TypeSymlink, or another type that holds nothing to read
+	off, size int64
+	link      string // a symbolic link's target
+}
+
+// maxArchiveMembers bounds the members of a docker archive (one image of
+// at most a few hundred layers holds a few members per layer).
+const maxArchiveMembers = maxDetectHeaders
+
+func openDockerArchive(ctx context.Context, file string) (*dockerArchive, error) {
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
+	d := &dockerArchive{file: file, f: f, members: map[string]archiveMember{}}
+	if err := d.index(ctx); err != nil {
+		f.Close()
+		return nil, err
+	}
+	rc, size, err := d.member("manifest.json")
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if size > maxManifestSize {
+		f.Close()
+		return nil, fmt.Errorf("manifest.json: %w: %d bytes, over %d", ErrLimit, size, maxManifestSize)
+	}
+	var m tarball.Manifest
+	err = json.NewDecoder(rc).Decode(&m)
+	rc.Close()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
 	if len(m) != 1 {
+		f.Close()
 		return nil, fmt.Errorf("the archive holds %d images; hallmark reads archives of one", len(m))
 	}
-	return &dockerArchive{file: file, desc: m[0]}, nil
+	d.desc = m[0]
+	return d, nil
 }
 
-const maxConfigSize = 16 << 20
+func (d *dockerArchive) index(ctx context.Context) error {
+	tr := tar.NewReader(d.f) // skips member contents by seeking
+	for n := 0; ; n++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.file, err)
+		}
+		if n >= maxArchiveMembers {
+			return fmt.Errorf("%s: %w: more than %d members", d.file, ErrLimit, maxArchiveMembers)
+		}
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		name := path.Clean(hdr.Name)
+		m := archiveMember{typ: hdr.Typeflag, size: hdr.Size}
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeRegA:
+			m.typ = tar.TypeReg
+			for k := range hdr.PAXRecords {
+				if strings.HasPrefix(k, "GNU.sparse.") {
+					m.typ = tar.TypeGNUSparse // its body is not its content
+				}
+			}
+			// archive/tar reads no further than the header blocks (and a
+			// sparse map): the file is at the member's body.
+			if m.off, err = d.f.Seek(0, io.SeekCurrent); err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			m.link = hdr.Linkname
+		case tar.TypeLink:
+			t, ok := d.members[path.Clean(hdr.Linkname)]
+			if !ok {
+				delete(d.members, name)
+				continue
+			}
+			m = t
+		}
+		d.members[name] = m
+	}
+}
+
+// member opens the named member of the archive and returns it with its
+// size. Symbolic links between members (older docker save writes them for
+// layers shared by several images) are followed, a few hops deep.
+func (d *dockerArchive) member(name string) (io.ReadCloser, int64, error) {
+	want := path.Clean(name)
+	for hops := 0; ; {
+		m, ok := d.members[want]
+		if !ok {
+			return nil, 0, fmt.Errorf("%s: no member %q in the archive", d.file, name)
+		}
+		switch m.typ {
+		case tar.TypeReg:
+			return io.NopCloser(io.NewSectionReader(d.f, m.off, m.size)), m.size, nil
+		case tar.TypeSymlink:
+			if hops++; hops > 8 {
+				return nil, 0, fmt.Errorf("%s: member %q: too many links", d.file, name)
+			}
+			want = path.Join(path.Dir(want), m.link)
+		default:
+			return nil, 0, fmt.Errorf("%s: member %q is not a regular file", d.file, name)
+		}
+	}
+}
 
 // loadDocker reads a docker archive's config, checks it against the digest
 // its member name carries (docker names it sha256:HEX, HEX.json or
-// blobs/sha256/HEX), and lists the layer members.
+// blobs/sha256/HEX) and its diff IDs against the layers manifest.json
+// lists, and lists the layer members.
 func (im *Image) loadDocker() ([]byte, error) {
 	d := im.dock
-	rc, _, err := d.member(d.desc.Config)
+	rc, size, err := d.member(d.desc.Config)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	rawCfg, err := io.ReadAll(io.LimitReader(rc, maxConfigSize+1))
+	if size > maxConfigSize {
+		rc.Close()
+		return nil, fmt.Errorf("config %s: %w: %d bytes, over %d", d.desc.Config, ErrLimit, size, maxConfigSize)
+	}
+	rawCfg, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", d.desc.Config, err)
 	}
-	if len(rawCfg) > maxConfigSize {
-		return nil, fmt.Errorf("config %s: %w: over %d bytes", d.desc.Config, ErrLimit, maxConfigSize)
-	}
 	if want := nameDigest(d.desc.Config); want != "" && sha256Hex(rawCfg) != want {
 		return nil, fmt.Errorf("config: %w: content is sha256:%s, its name %q says %s", ErrDigest, sha256Hex(rawCfg), d.desc.Config, want)
 	}
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(rawCfg))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(d.desc.Layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("config: %d diff IDs for %d layers", len(cfg.RootFS.DiffIDs), len(d.desc.Layers))
+	}
 	for _, name := range d.desc.Layers {
-		li := layerInfo{open: func() (io.ReadCloser, error) {
-			rc, _, err := d.member(name)
-			return rc, err
-		}}
-		if rc, size, err := d.member(name); err == nil {
-			rc.Close()
-			li.size = size // stored size, for the decompression ratio limit
-		} else {
+		rc, _, err := d.member(name)
+		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", name, err)
 		}
-		im.layers = append(im.layers, li)
+		rc.Close()
+		im.layers = append(im.layers, layerInfo{open: func() (io.ReadCloser, error) {
+			rc, _, err := d.member(name)
+			return rc, err
+		}})
 	}
 	return rawCfg, nil
 }
@@ -336,106 +498,63 @@ func nameDigest(name string) string {
 	return strings.ToLower(b)
 }
 
-// member opens the named member of the archive and returns it with its
-// size. Symbolic and hard links between members (older docker save writes
-// them for layers shared by several images) are followed, a few hops deep.
-func (d *dockerArchive) member(name string) (io.ReadCloser, int64, error) {
-	f, err := os.Open(d.file)
-	if err != nil {
-		return nil, 0, err
-	}
-	want := path.Clean(name)
-	for hops := 0; ; {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			f.Close()
-			return nil, 0, err
-		}
-		tr := tar.NewReader(f) // skips member contents by seeking
-		var hdr *tar.Header
-		for {
-			hdr, err = tr.Next()
-			if err == io.EOF {
-				f.Close()
-				return nil, 0, fmt.Errorf("%s: no member %q in the archive", d.file, name)
-			}
-			if err != nil {
-				f.Close()
-				return nil, 0, fmt.Errorf("%s: %w", d.file, err)
-			}
-			if path.Clean(hdr.Name) == want {
-				break
-			}
-		}
-		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
-			return readCloser{tr, f.Close}, hdr.Size, nil
-		case tar.TypeSymlink, tar.TypeLink:
-			if hops++; hops > 8 {
-				f.Close()
-				return nil, 0, fmt.Errorf("%s: member %q: too many links", d.file, name)
-			}
-			if hdr.Typeflag == tar.TypeSymlink {
-				want = path.Join(path.Dir(want), hdr.Linkname)
-			} else {
-				want = path.Clean(hdr.Linkname)
-			}
-		default:
-			f.Close()
-			return nil, 0, fmt.Errorf("%s: member %q is not a regular file", d.file, name)
-		}
-	}
-}
-
 // untarLayout unpacks an OCI archive's layout (index.json, oci-layout and
 // blobs, still compressed) into a temporary directory. Layer contents stay
 // in their blobs; only the archive's own members are written, and only
-// under the directory.
-func untarLayout(file, tmp string) (string, error) {
+// under the directory. The directory is locked (see tempDir) until unlock
+// is called.
+func untarLayout(ctx context.Context, file, tmp string) (dir string, unlock func(), err error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	dir, err := os.MkdirTemp(tmp, "hallmark-oci-*")
+	dir, unlock, err = tempDir(tmp)
 	if err != nil {
-		return "", err
+		return "", nil, err
+	}
+	fail := func(err error) (string, func(), error) {
+		os.RemoveAll(dir)
+		unlock()
+		return "", nil, err
 	}
 	tr := tar.NewReader(f)
 	var written int64
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return dir, nil
+			return dir, unlock, nil
 		}
 		if err != nil || n > 100000 {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("oci archive: %w", cmpErr(err, errors.New("too many entries")))
+			return fail(fmt.Errorf("oci archive: %w", cmpErr(err, errors.New("too many entries"))))
+		}
+		if err := ctx.Err(); err != nil {
+			return fail(err)
 		}
 		p, ok := entryPath(hdr.Name)
 		if !ok {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("oci archive: entry %q points outside the archive", hdr.Name)
+			return fail(fmt.Errorf("oci archive: entry %q points outside the archive", hdr.Name))
+		}
+		if p == lockName {
+			continue // never the lock file
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(p))
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			if err := os.MkdirAll(dst, 0o755); err != nil {
-				os.RemoveAll(dir)
-				return "", err
+				return fail(err)
 			}
 		case tar.TypeReg, tar.TypeRegA:
 			written += hdr.Size
 			if written > st.Size() { // members cannot outgrow the archive holding them
-				os.RemoveAll(dir)
-				return "", fmt.Errorf("oci archive: %w: members larger than the archive", ErrLimit)
+				return fail(fmt.Errorf("oci archive: %w: members larger than the archive", ErrLimit))
 			}
 			if err := writeFile(dst, tr, hdr.Size); err != nil {
-				os.RemoveAll(dir)
-				return "", err
+				return fail(err)
 			}
 		}
 	}
