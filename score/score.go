@@ -13,7 +13,6 @@ package score
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/hallmark-dev/hallmark/score/gitsignals"
 	"github.com/hallmark-dev/hallmark/score/posture"
 	"github.com/hallmark-dev/hallmark/score/signals"
+	"github.com/hallmark-dev/hallmark/source/rootfs"
 )
 
 // Repo identifies the project a Source is asked about.
@@ -203,7 +203,14 @@ func Project(ctx context.Context, dir string, opts Options) (*Report, error) {
 		rep.Signals = append(rep.Signals, s)
 	}
 
-	pr, err := posture.Run(ctx, &posture.Repo{Root: root, FS: os.DirFS(root), Files: files, History: hist, Vulns: opts.Vulns})
+	// rootfs, not os.DirFS: a tracked file may be a symbolic link out of
+	// the checkout (to ~/.ssh/id_ed25519) or a named pipe; neither is read.
+	fsys, err := rootfs.New(root)
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
+	pr, err := posture.Run(ctx, &posture.Repo{Root: root, FS: fsys, Files: files, History: hist, Vulns: opts.Vulns})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -41,10 +42,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/escape"
 )
 
 // Sentinel errors callers branch on.
 var (
+	// ErrSpecialFile: a file git would read is a named pipe or a device,
+	// on which git would block (or read forever).
+	ErrSpecialFile   = errors.New("a named pipe or device where git reads a file")
 	ErrNoGit         = errors.New("git command not found in PATH (hallmark reads history through git)")
 	ErrNotRepository = errors.New("not a git repository")
 	ErrNoCommits     = errors.New("the repository has no commits")
@@ -193,6 +199,9 @@ func Open(ctx context.Context, dir, exe string) (*Repo, error) {
 		return nil, err
 	}
 	g := &Repo{exe: path, dir: dir, root: top, gitDir: filepath.Join(top, ".git")}
+	if err := checkSpecial(top, g.gitDir); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	g.env = hardenedEnv(g.root, g.gitDir, nil)
 	// Drivers (filters, diff and merge drivers) are named by the
 	// repository, so their keys cannot be listed in advance: read which
@@ -204,6 +213,101 @@ func Open(ctx context.Context, dir, exe string) (*Repo, error) {
 	}
 	g.env = hardenedEnv(g.root, g.gitDir, drivers)
 	return g, nil
+}
+
+// checkSpecial refuses a checkout in which git would open a named pipe or
+// a device: git opens .mailmap and the files of its repository directory
+// with a blocking open, so a FIFO there (a checkout is untrusted, .git
+// included) would hang it, and hallmark with it. The repository
+// directories (the gitfile's target and its commondir, for a linked
+// worktree or a submodule) are walked whole: listing a directory costs
+// no stat per entry, and git may open any file there. A symbolic link is
+// checked at its target.
+func checkSpecial(top, dotGit string) error {
+	special := func(p string, m fs.FileMode) error {
+		if m&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			what := "a named pipe"
+			if m&fs.ModeNamedPipe == 0 {
+				what = "a device"
+			}
+			return fmt.Errorf("%w: %s is %s; git would block reading it", ErrSpecialFile, escape.Text(p), what)
+		}
+		return nil
+	}
+	if fi, err := os.Lstat(filepath.Join(top, ".mailmap")); err == nil {
+		if err := special(filepath.Join(top, ".mailmap"), fi.Mode()); err != nil {
+			return err
+		}
+	}
+	dirs, err := gitDirs(top, dotGit)
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable: git will say so
+			}
+			m := e.Type()
+			if m&fs.ModeSymlink != 0 {
+				fi, err := os.Stat(p)
+				if err != nil {
+					return nil
+				}
+				m = fi.Mode()
+			}
+			return special(p, m)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gitDirs returns the repository directory of the checkout (.git, or what
+// a .git file names) and its common directory when it has one.
+func gitDirs(top, dotGit string) ([]string, error) {
+	fi, err := os.Lstat(dotGit)
+	if err != nil {
+		return nil, err
+	}
+	d := dotGit
+	if fi.Mode().IsRegular() {
+		b, err := readSmall(dotGit)
+		if err != nil {
+			return nil, err
+		}
+		rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir:")
+		if !ok {
+			return nil, fmt.Errorf("%s: %w (a .git file without \"gitdir:\")", dotGit, ErrNotRepository)
+		}
+		d = strings.TrimSpace(rest)
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(top, d)
+		}
+	}
+	dirs := []string{d}
+	if b, err := readSmall(filepath.Join(d, "commondir")); err == nil {
+		c := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(c) {
+			c = filepath.Join(d, c)
+		}
+		dirs = append(dirs, c)
+	}
+	return dirs, nil
+}
+
+// readSmall reads a regular file of at most 4 KiB (a gitfile, commondir).
+func readSmall(p string) ([]byte, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > 4096 {
+		return nil, fmt.Errorf("%s: %w (not a small regular file)", p, ErrNotRepository)
+	}
+	return os.ReadFile(p)
 }
 
 func findTop(dir string) (string, error) {
