@@ -471,10 +471,31 @@ func newReadAhead(r io.Reader, closeRC func() error, after func()) *readAhead {
 		after:   after,
 	}
 	for range aheadChunks + 1 {
-		ra.free <- make([]byte, aheadChunkSize)
+		ra.free <- aheadPool.Get().([]byte)
 	}
 	go ra.fill(r)
 	return ra
+}
+
+// aheadPool holds read-ahead buffers for the next pass: an image of
+// thousands of small layers would otherwise allocate (and clear) 2 MiB for
+// each one.
+var aheadPool = sync.Pool{New: func() any { return make([]byte, aheadChunkSize) }}
+
+// recycle returns the buffers still in the channels to the pool once fill
+// has exited. A buffer a reader holds is never in a channel; one fill or a
+// reader keeps past Close is left to the collector.
+func (ra *readAhead) recycle() {
+	for {
+		select {
+		case b := <-ra.free:
+			aheadPool.Put(b[:cap(b)])
+		case c := <-ra.ch:
+			aheadPool.Put(c.b[:cap(c.b)])
+		default:
+			return
+		}
+	}
 }
 
 func (ra *readAhead) fill(r io.Reader) {
@@ -538,6 +559,7 @@ func (ra *readAhead) Close() error {
 		err = ra.closeRC()
 		<-ra.exited
 		ra.after()
+		ra.recycle()
 	})
 	return err
 }
