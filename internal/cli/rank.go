@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/sbom"
@@ -92,7 +93,7 @@ Output (-o): table (default), json or csv.`,
 					return withCode(ExitError, err)
 				}
 				for _, s := range inv.Skipped {
-					skipped = append(skipped, fmt.Sprintf("%s: %s: %s", arg, s.Path, s.Reason))
+					skipped = append(skipped, escape.Text(fmt.Sprintf("%s: %s: %s", arg, s.Path, s.Reason)))
 				}
 				name := filepath.Base(filepath.Clean(arg))
 				if names[name]++; names[name] > 1 {
@@ -119,7 +120,7 @@ Output (-o): table (default), json or csv.`,
 				}
 			}
 			if vulnNote != "" && !a.quiet {
-				fmt.Fprintf(a.stderr, "hallmark: %s\n", vulnNote)
+				fmt.Fprintf(a.stderr, "hallmark: %s\n", escape.Text(vulnNote))
 			}
 			if err := a.writeOutput(output, func(w io.Writer) error { return writeRank(w, format, rows) }); err != nil {
 				return withCode(ExitError, err)
@@ -364,8 +365,8 @@ func writeRank(w io.Writer, format string, rows []rankRow) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANK\tPACKAGE\tPRODUCTS\tDIRECT\tPKG-DEPENDENTS\tUPSTREAM\tCRITICALITY\tCOVERAGE\tPOSTURE\tVULNS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Rank, r.Key, len(r.Products), len(r.Direct), r.PackageDependents,
-			upstreamCell(r.Ranked), optFloat(r.Criticality, 5), optPercent(r.Coverage), optFloat(r.Posture, 1), optInt(r.Vulns))
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Rank, escape.Text(r.Key), len(r.Products), len(r.Direct), r.PackageDependents,
+			escape.Text(upstreamCell(r.Ranked)), optFloat(r.Criticality, 5), optPercent(r.Coverage), optFloat(r.Posture, 1), optInt(r.Vulns))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -386,7 +387,7 @@ func writeRank(w io.Writer, format string, rows []rankRow) error {
 	if len(keys) > 0 {
 		fmt.Fprintln(w, "Upstream found by:")
 		for _, k := range keys {
-			fmt.Fprintf(w, "  %d × %s\n", methods[k], k)
+			fmt.Fprintf(w, "  %d × %s\n", methods[k], escape.Text(k))
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/score"
 	"github.com/hallmark-dev/hallmark/score/criticality"
@@ -128,7 +129,7 @@ partial (a shallow clone, a workflow that does not parse).`,
 			if len(rep.Partial) > 0 {
 				if !a.quiet {
 					for _, p := range rep.Partial {
-						fmt.Fprintf(a.stderr, "hallmark: partial: %s\n", p)
+						fmt.Fprintf(a.stderr, "hallmark: partial: %s\n", escape.Text(p))
 					}
 				}
 				return withCode(ExitPartial, errPartial)
@@ -210,13 +211,13 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 	if len(head) > 12 {
 		head = head[:12]
 	}
-	fmt.Fprintf(w, "%s (HEAD %s, as of %s): %d commits, %d authors", rep.Root, head, rep.AsOf.Format(time.DateOnly), rep.Commits, rep.Authors)
+	fmt.Fprintf(w, "%s (HEAD %s, as of %s): %d commits, %d authors", escape.Text(rep.Root), escape.Text(head), rep.AsOf.Format(time.DateOnly), rep.Commits, rep.Authors)
 	if len(rep.Bots) > 0 {
 		fmt.Fprintf(w, ", %d bots", len(rep.Bots))
 	}
 	fmt.Fprintln(w)
 	c := rep.Criticality
-	fmt.Fprintf(w, "\nCriticality (%s): %s\n", c.Scorer, c.Format())
+	fmt.Fprintf(w, "\nCriticality (%s): %s\n", escape.Text(c.Scorer), escape.Text(c.Format()))
 	fmt.Fprintf(w, "  coverage: %d signal(s) present carrying %.1f%% of the weight; %d missing carrying %.1f%%\n",
 		len(c.Coverage.Present), 100*c.Coverage.PresentShare, len(c.Coverage.Missing), 100*c.Coverage.MissingShare)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -243,7 +244,7 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 		if wt == "" {
 			wt, th = "-", "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.Field, val, wt, th, src)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", escape.Text(s.Field), val, wt, th, escape.Text(src))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -267,7 +268,7 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 			if ch.Score != nil {
 				s = strconv.Itoa(*ch.Score)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s, ch.Name, ch.Risk, ch.Reason)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s, ch.Name, ch.Risk, escape.Text(ch.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -278,17 +279,17 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 			}
 			fmt.Fprintf(w, "\n%s:\n", ch.Name)
 			for _, f := range ch.Findings {
-				fmt.Fprintf(w, "  %s\n", f)
+				fmt.Fprintf(w, "  %s\n", escape.Text(f.String()))
 			}
 		}
 	}
 	if len(rep.Notes) > 0 || len(rep.Partial) > 0 {
 		fmt.Fprintln(w, "\nNotes:")
 		for _, n := range rep.Notes {
-			fmt.Fprintf(w, "  %s\n", n)
+			fmt.Fprintf(w, "  %s\n", escape.Text(n))
 		}
 		for _, n := range rep.Partial {
-			fmt.Fprintf(w, "  partial: %s\n", n)
+			fmt.Fprintf(w, "  partial: %s\n", escape.Text(n))
 		}
 	}
 	return nil
