@@ -23,6 +23,15 @@
 //
 // Forge-only signals (issues, comments, mentions, dependents) are not here:
 // they come from a signals file or, later, an online collector.
+//
+// The checkout is untrusted input (DESIGN.md §4.12), its .git included.
+// Open decides the repository and work tree itself (core.worktree cannot
+// move them), refuses named pipes and devices where git would open them,
+// and runs every git command with the programs a repository's
+// configuration can name disabled at command-line precedence (fsmonitor,
+// hooks, pagers, ssh, credential helpers, gpg, external diff, filter,
+// diff and merge drivers) and with no transport allowed, so a partial
+// clone cannot fetch through a remote of the repository's choosing.
 package gitsignals
 
 import (
@@ -287,11 +296,19 @@ func gitDirs(top, dotGit string) ([]string, error) {
 			d = filepath.Join(top, d)
 		}
 	}
+	// Before walking what a gitfile names, check it is a repository
+	// directory, so that "gitdir: /" is not a walk of the whole disk.
+	if fi, err := os.Lstat(filepath.Join(d, "HEAD")); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w (%s has no HEAD file)", dotGit, ErrNotRepository, escape.Text(d))
+	}
 	dirs := []string{d}
 	if b, err := readSmall(filepath.Join(d, "commondir")); err == nil {
 		c := strings.TrimSpace(string(b))
 		if !filepath.IsAbs(c) {
 			c = filepath.Join(d, c)
+		}
+		if fi, err := os.Lstat(filepath.Join(c, "objects")); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("%s: %w (its common directory %s has no objects directory)", dotGit, ErrNotRepository, escape.Text(c))
 		}
 		dirs = append(dirs, c)
 	}
@@ -463,7 +480,9 @@ type gitError struct {
 
 func (e *gitError) Error() string {
 	if e.stderr != "" {
-		return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), e.stderr)
+		// git's messages can quote the repository (a ref, a config line):
+		// keep a short, escaped excerpt.
+		return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), escape.Excerpt(e.stderr, 300))
 	}
 	return fmt.Sprintf("git %s: %v", strings.Join(e.args, " "), e.err)
 }

@@ -84,3 +84,23 @@ func TestOpenRefusesRedirects(t *testing.T) {
 		t.Errorf(".git as a symbolic link: %v, want ErrNotRepository", err)
 	}
 }
+
+// TestGitfiles: a linked worktree (a gitfile and a commondir) reads as
+// usual; a gitfile naming a directory that is no repository ("gitdir: /")
+// is refused before anything is walked.
+func TestGitfiles(t *testing.T) {
+	r := fixture.New(t)
+	r.Write("a", "1")
+	r.Commit("Ann", "ann@example.org", day("2024-01-01"), "a")
+	wt := filepath.Join(t.TempDir(), "wt")
+	r.Git("worktree", "add", "-q", wt)
+	if _, files, err := TrackedFiles(context.Background(), wt, ""); err != nil || len(files) != 1 {
+		t.Errorf("linked worktree: %q, %v", files, err)
+	}
+
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, ".git"), []byte("gitdir: /\n"), 0o644)
+	if _, err := Open(context.Background(), bad, ""); !errors.Is(err, ErrNotRepository) {
+		t.Errorf("gitdir: /: %v, want ErrNotRepository", err)
+	}
+}
