@@ -65,7 +65,11 @@ const sniffSize = 8 << 10
 
 func (r *run) binaryArtifacts() Result {
 	res := Result{Name: BinaryArtifacts}
-	for _, p := range r.repo.Files {
+	for i, p := range r.repo.Files {
+		// Every tracked file is opened: honour cancellation on the way.
+		if i&1023 == 1023 && r.ctx.Err() != nil {
+			break
+		}
 		h, ok := r.head(p, sniffSize)
 		if !ok || len(h) == 0 {
 			continue
