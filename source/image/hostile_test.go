@@ -117,6 +117,13 @@ func TestDuplicatesAndHardLinks(t *testing.T) {
 			gnuTar: true,
 		},
 		{
+			name: "link to itself",
+			layers: [][]entry{{
+				dir("app/"), reg("app/requirements.txt", vulnerable), hardlink("app/requirements.txt", "app/requirements.txt"),
+			}},
+			want: map[string]string{"app/requirements.txt": vulnerable},
+		},
+		{
 			name: "target whited out in a later layer",
 			layers: [][]entry{
 				{dir("x/"), reg("x/r.txt", vulnerable), dir("app/"), hardlink("app/requirements.txt", "x/r.txt")},

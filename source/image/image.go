@@ -719,12 +719,14 @@ func (im *Image) applyEntry(i, e int, hdr *tar.Header, r io.Reader) error {
 		return err
 	}
 	n.parent = parent
+	if n.file != nil {
+		n.file.refs++ // before the node it replaces goes: a link to itself keeps its content
+	}
 	if old := parent.children[base]; old != nil {
 		im.drop(old) // replaced, as a runtime removes it before creating the new one
 	}
 	parent.children[base] = n
 	if n.file != nil {
-		n.file.refs++
 		if n.file.layer == i && n.file.entry == e {
 			im.contents[i] = append(im.contents[i], n.file)
 			if im.opts.Want(p, n.mode) {
@@ -752,9 +754,9 @@ func (im *Image) drop(n *node) {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if c := n.file; c != nil {
-			if c.refs--; c.refs == 0 {
+			if c.refs--; c.refs == 0 && c.data != nil {
 				im.mu.Lock()
-				c.data = nil
+				c.data, c.captured = nil, false
 				im.mu.Unlock()
 			}
 		}

@@ -453,6 +453,7 @@ func TestDetectManyLayers(t *testing.T) {
 func FuzzLayer(f *testing.F) {
 	f.Add(tarBytes(f, testLayersEntries()...))
 	f.Add(tarBytes(f, reg("../x", "x"), symlink("a", "/"), hardlink("b", "../../c"), reg("a/.wh..wh..opq", "")))
+	f.Add(tarBytes(f, reg("x/r.txt", "a"), reg("x/r.txt", "b"), hardlink("r", "x/r.txt"), hardlink("r", "r"), reg("x/.wh.r.txt", ""), symlink("s", "x"), hardlink("t", "s")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Apply the entries as two layers (the same stream twice), so
 		// whiteouts and opaque markers meet lower-layer entries.
