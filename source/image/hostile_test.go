@@ -564,3 +564,24 @@ func pushToTestRegistry(t *testing.T, img v1.Image) string {
 	}
 	return ref
 }
+
+// TestTreeLimits: the nodes of the tree and the summed length of their
+// paths are bounded, directories an entry's path implies included.
+func TestTreeLimits(t *testing.T) {
+	// 100 directories with paths of 1, 3, ... 199 bytes, and a file's of 216
+	dir := deepLayout(t, 100)
+	const pathBytes = 100*100 + 216
+	for name, opts := range map[string]Options{
+		"nodes":      {MaxNodes: 100},
+		"path bytes": {MaxPathBytes: pathBytes - 1},
+	} {
+		if _, err := Open(context.Background(), "oci", dir, opts); !errors.Is(err, ErrLimit) {
+			t.Errorf("%s: err = %v, want ErrLimit", name, err)
+		}
+	}
+	im, err := Open(context.Background(), "oci", dir, Options{MaxNodes: 101, MaxPathBytes: pathBytes})
+	if err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+	im.Close()
+}

@@ -69,6 +69,9 @@ type Options struct {
 	// and directories in the tree: what walking it costs (a file under
 	// 20,000 directories makes 20,000 paths averaging 20,000 bytes).
 	MaxPathBytes int64
+	// MaxNodes bounds the entries and directories in the tree, image-wide
+	// (the directories an entry's path implies count too): its memory.
+	MaxNodes int
 	// RatioFloor is the uncompressed size below which the ratio is not
 	// checked (small layers of zeros compress very well and are harmless).
 	RatioFloor int64
@@ -85,6 +88,7 @@ const (
 	defaultMaxEntries   = 2 << 20
 	defaultMaxFileSize  = 512 << 20
 	defaultMaxPathBytes = 1 << 30
+	defaultMaxNodes     = 4 << 20
 	// smallFile: when a file must be read back from a layer, the other
 	// files of that layer up to this size are copied out in the same pass,
 	// so a layer is re-read at most once for the small files extractors
@@ -135,6 +139,7 @@ type Image struct {
 	contents  [][]*content
 	inflated  atomic.Int64 // bytes inflated in every pass so far
 	pathBytes int64
+	nodes     int
 }
 
 type layerInfo struct {
@@ -180,6 +185,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxPathBytes <= 0 {
 		o.MaxPathBytes = defaultMaxPathBytes
+	}
+	if o.MaxNodes <= 0 {
+		o.MaxNodes = defaultMaxNodes
 	}
 	if o.Want == nil {
 		o.Want = func(string, fs.FileMode) bool { return false }
@@ -325,6 +333,9 @@ func (im *Image) pass(i int, fn func(e int, hdr *tar.Header, tr io.Reader) error
 			break
 		}
 		if err != nil {
+			if cerr := im.ctxErr(); cerr != nil && errors.Is(err, cerr) {
+				return lr.n, cerr
+			}
 			return lr.n, fmt.Errorf("tar entry %d: %w", entries+1, err)
 		}
 		entries++
@@ -715,7 +726,7 @@ func (im *Image) applyEntry(i, e int, hdr *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if err := im.countPath(len(p)); err != nil {
+	if err := im.countNode(len(p)); err != nil {
 		return err
 	}
 	n.parent = parent
@@ -737,9 +748,14 @@ func (im *Image) applyEntry(i, e int, hdr *tar.Header, r io.Reader) error {
 	return nil
 }
 
-// countPath counts a new node's path toward MaxPathBytes.
-func (im *Image) countPath(n int) error {
-	im.pathBytes += int64(n)
+// countNode counts a new node, whose path is pathLen bytes long, toward
+// MaxNodes and MaxPathBytes.
+func (im *Image) countNode(pathLen int) error {
+	im.nodes++
+	if im.nodes > im.opts.MaxNodes {
+		return fmt.Errorf("%w: more than %d files and directories", ErrLimit, im.opts.MaxNodes)
+	}
+	im.pathBytes += int64(pathLen)
 	if im.pathBytes > im.opts.MaxPathBytes {
 		return fmt.Errorf("%w: the paths in the tree add up to more than %d bytes", ErrLimit, im.opts.MaxPathBytes)
 	}
@@ -896,7 +912,7 @@ func (im *Image) ensureDir(p string, i int) (*node, error) {
 		part := p[off:end]
 		c, ok := cur.children[part]
 		if !ok || !c.isDir() {
-			if err := im.countPath(end); err != nil {
+			if err := im.countNode(end); err != nil {
 				return nil, err
 			}
 			if ok {
