@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"math/rand"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -584,4 +585,31 @@ func TestTreeLimits(t *testing.T) {
 		t.Fatalf("at the limits: %v", err)
 	}
 	im.Close()
+}
+
+// TestLookupFromLastPath: lookups that start from the last path resolved
+// find what lookups from the root find, in any order of paths.
+func TestLookupFromLastPath(t *testing.T) {
+	im, err := openLayers(t, wantNames["claim none"], []entry{
+		dir("a/"), dir("a/b/"), dir("a/b/c/"), reg("a/b/c/f", "f"), reg("a/b/g", "g"), dir("a/bb/"), reg("a/bb/h", "h"),
+		symlink("a/b/up", ".."), symlink("a/b/abs", "/a/bb"), symlink("a/l", "b/c"), symlink("a/b/c/loop", "loop"),
+		dir("ab/"), reg("ab/x", "x"), reg("a/b/c/ff", "ff"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	paths := []string{".", "a", "a/b", "a/b/c", "a/b/c/f", "a/b/c/ff", "a/b/g", "a/bb", "a/bb/h", "ab", "ab/x",
+		"a/b/up", "a/b/up/bb/h", "a/b/abs/h", "a/l", "a/l/f", "a/l/ff", "a/b/c/loop", "a/b/c/missing", "a/b/g/x", "a/bx", "b", "a/b/c/f/x"}
+	fresh := &FS{img: im, root: im.FS().root} // never frozen: every lookup from the root
+	r := rand.New(rand.NewSource(1))
+	for range 2000 {
+		p := paths[r.Intn(len(paths))]
+		follow := r.Intn(2) == 0
+		got, gerr := im.FS().lookup(p, follow)
+		want, werr := fresh.lookup(p, follow)
+		if got != want || (gerr == nil) != (werr == nil) {
+			t.Fatalf("lookup(%q, %v) = %v, %v; from the root %v, %v", p, follow, got, gerr, want, werr)
+		}
+	}
 }
