@@ -121,7 +121,7 @@ func (f *FS) resolve(name string, follow, valid bool) (*node, string, error) {
 	useCache := f.frozen && valid
 	if useCache {
 		if c := f.last.Load(); c != nil {
-			cur, rest = c.start(name)
+			cur, rest = c.start(name, f.root)
 		}
 	}
 	plain := useCache // no "." or ".." so far, and no symlink followed
@@ -166,8 +166,8 @@ func (f *FS) resolve(name string, follow, valid bool) (*node, string, error) {
 }
 
 // start returns the node of the longest whole-component prefix that name
-// shares with r's path, and what is left of name after it.
-func (r *resolved) start(name string) (*node, string) {
+// shares with r's path (root when none), and what is left of name after it.
+func (r *resolved) start(name string, root *node) (*node, string) {
 	// A walk asks for a directory under the last one: compare whole.
 	if len(name) > len(r.path) && name[len(r.path)] == '/' && name[:len(r.path)] == r.path {
 		return r.n, name[len(r.path)+1:]
@@ -185,7 +185,7 @@ func (r *resolved) start(name string) (*node, string) {
 	default:
 		b = strings.LastIndexByte(name[:l], '/')
 		if b < 0 {
-			return r.n.root(), name
+			return root, name
 		}
 	}
 	n := r.n
@@ -196,13 +196,6 @@ func (r *resolved) start(name string) (*node, string) {
 		return n, ""
 	}
 	return n, name[b+1:]
-}
-
-func (n *node) root() *node {
-	for n.parent != n {
-		n = n.parent
-	}
-	return n
 }
 
 // path returns the node's clean path from the root ("" for the root).

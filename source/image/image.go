@@ -18,9 +18,9 @@
 // target, not the link). Limits count work done, not sizes declared: the
 // bytes inflated per layer and across every pass over every layer (reads
 // back included), the decompression ratio against the compressed bytes
-// actually read, the entries per layer, the path bytes of the tree (which
-// bound what a walk of it costs), and the sizes of indexes, manifests and
-// configs before they are read. Cancelling the context stops a pass inside
+// actually read, the entries per layer, the nodes of the tree and the sum
+// of their paths' lengths (which bounds what a walk of it costs), and the
+// sizes of indexes, manifests and configs before they are read. Cancelling the context stops a pass inside
 // a layer.
 package image
 
