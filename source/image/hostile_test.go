@@ -466,6 +466,26 @@ func BenchmarkDeepDirectories(b *testing.B) {
 				im.Close()
 			}
 		})
+		// What the image's file system costs in such a walk, without
+		// fs.WalkDir's own path.Join of every path (which is quadratic in
+		// the depth, being the sum of the paths' lengths): ReadDir of each
+		// directory, top down, by paths that share one string.
+		b.Run(fmt.Sprintf("readdir/%d", depth), func(b *testing.B) {
+			im, err := Open(context.Background(), "oci", dir, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer im.Close()
+			full := strings.Repeat("d/", depth)
+			b.ResetTimer()
+			for range b.N {
+				for k := 1; k < len(full); k += 2 {
+					if _, err := im.FS().ReadDir(full[:k]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("walk/%d", depth), func(b *testing.B) {
 			im, err := Open(context.Background(), "oci", dir, Options{})
 			if err != nil {
