@@ -167,6 +167,7 @@ func parse(data []byte) ([]section, error) {
 	}
 	var sections []section
 	version := 0
+	lines := jsonpos.NewLines(data)
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
@@ -211,7 +212,7 @@ func parse(data []byte) ([]section, error) {
 					if err := dec.Decode(&raw); err != nil {
 						return nil, jsonpos.Describe(data, start, eat, err)
 					}
-					e := &lockEntry{id: id, tfm: tfm, line: jsonpos.LineAt(data, start), at: eat}
+					e := &lockEntry{id: id, tfm: tfm, line: lines.At(start), at: eat}
 					if err := json.Unmarshal(raw, e); err != nil {
 						return nil, jsonpos.Describe(data, start, eat, err)
 					}

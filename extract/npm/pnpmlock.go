@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -28,10 +29,10 @@ func (PnpmLock) Claims(p string, _ fs.FileMode) bool {
 // pnpmLock is a pnpm lockfile of any supported version. Lockfiles of a
 // single project before v9 keep the importer's fields at the top level.
 type pnpmLock struct {
-	LockfileVersion string                   `yaml:"lockfileVersion"`
-	Importers       map[string]*pnpmImporter `yaml:"importers"`
-	Packages        map[string]*pnpmPackage  `yaml:"packages"`
-	Snapshots       map[string]*pnpmSnapshot `yaml:"snapshots"`
+	LockfileVersion string                      `yaml:"lockfileVersion"`
+	Importers       yamlsafe.Map[*pnpmImporter] `yaml:"importers"`
+	Packages        yamlsafe.Map[*pnpmPackage]  `yaml:"packages"`
+	Snapshots       yamlsafe.Map[*pnpmSnapshot] `yaml:"snapshots"`
 	pnpmImporter    `yaml:",inline"`
 }
 
@@ -40,9 +41,9 @@ func (PnpmLock) Companion(p string) bool { return path.Base(p) == "package.json"
 
 // pnpmImporter is one project of the workspace.
 type pnpmImporter struct {
-	Dependencies         map[string]pnpmRef `yaml:"dependencies"`
-	DevDependencies      map[string]pnpmRef `yaml:"devDependencies"`
-	OptionalDependencies map[string]pnpmRef `yaml:"optionalDependencies"`
+	Dependencies         yamlsafe.Map[pnpmRef] `yaml:"dependencies"`
+	DevDependencies      yamlsafe.Map[pnpmRef] `yaml:"devDependencies"`
+	OptionalDependencies yamlsafe.Map[pnpmRef] `yaml:"optionalDependencies"`
 }
 
 // pnpmRef is an importer's resolved dependency: a plain version string
@@ -83,8 +84,8 @@ type pnpmPackage struct {
 
 // pnpmSnapshot is a package in one peer context: its resolved dependencies.
 type pnpmSnapshot struct {
-	Dependencies         map[string]string `yaml:"dependencies"`
-	OptionalDependencies map[string]string `yaml:"optionalDependencies"`
+	Dependencies         yamlsafe.Map[string] `yaml:"dependencies"`
+	OptionalDependencies yamlsafe.Map[string] `yaml:"optionalDependencies"`
 }
 
 // Extract implements extract.Extractor.
@@ -102,7 +103,7 @@ func extractPnpmLock(in *extract.Input) ([]inventory.Package, []inventory.Relati
 		return nil, nil, err
 	}
 	var lf pnpmLock
-	if err := yaml.Unmarshal(data, &lf); err != nil {
+	if err := decodeYAML(data, &lf); err != nil {
 		return nil, nil, yamlError(in.Path, err)
 	}
 	major, err := pnpmMajor(lf.LockfileVersion)

@@ -8,16 +8,29 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
 // berryEntry is one entry of a yarn berry lockfile: the descriptors of its
 // key ("name@npm:^1.0.0, name@npm:^1.2.0") resolved to one locator.
 type berryEntry struct {
-	Version      string            `yaml:"version"`
-	Resolution   string            `yaml:"resolution"`
-	Dependencies map[string]string `yaml:"dependencies"`
-	LinkType     string            `yaml:"linkType"`
+	Version      string               `yaml:"version"`
+	Resolution   string               `yaml:"resolution"`
+	Dependencies yamlsafe.Map[string] `yaml:"dependencies"`
+	LinkType     string               `yaml:"linkType"`
+}
+
+// decodeYAML decodes a lockfile in time linear in its size, refusing one
+// whose aliases would expand it more than a million nodes past its own
+// size (lockfile writers use no aliases; see yamlsafe). Mappings whose size
+// the input decides are yamlsafe.Map.
+func decodeYAML(data []byte, v any) error {
+	doc, err := yamlsafe.Parse(data, int64(len(data))+1_000_000)
+	if err != nil {
+		return err
+	}
+	return doc.Decode(v)
 }
 
 // yamlError names the file in a YAML decoder error, which already gives
@@ -40,8 +53,8 @@ func yamlError(name string, err error) error {
 // projects; their package.json files, when present, tell runtime from dev
 // dependencies, since the lockfile merges the two.
 func extractBerry(fsys fs.FS, dir, name string, data []byte) ([]inventory.Package, []inventory.Relationship, error) {
-	var doc map[string]*berryEntry
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	var doc yamlsafe.Map[*berryEntry]
+	if err := decodeYAML(data, &doc); err != nil {
 		return nil, nil, yamlError(name, err)
 	}
 	delete(doc, "__metadata")

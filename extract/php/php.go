@@ -177,6 +177,7 @@ func parseLock(data []byte) ([]*composerPackage, error) {
 		return nil, fmt.Errorf("1: want a JSON object, got %v", tok)
 	}
 	var out []*composerPackage
+	lines := jsonpos.NewLines(data)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -202,7 +203,7 @@ func parseLock(data []byte) ([]*composerPackage, error) {
 				if err := dec.Decode(&raw); err != nil {
 					return nil, jsonpos.Describe(data, start, fmt.Sprintf("%s[%d]", key, i), err)
 				}
-				cp := &composerPackage{dev: key == "packages-dev", line: jsonpos.LineAt(data, start)}
+				cp := &composerPackage{dev: key == "packages-dev", line: lines.At(start)}
 				if err := json.Unmarshal(raw, cp); err != nil {
 					return nil, jsonpos.Describe(data, start, elemPath(key, i, raw), err)
 				}

@@ -67,6 +67,31 @@ func LineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
+// Lines gives the lines of ascending offsets in one buffer in time linear
+// in the buffer: LineAt counts from the start each time, which is
+// quadratic when a decoder asks for the line of every entry (a
+// composer.lock of 80,000 packages took 16 s).
+type Lines struct {
+	data []byte
+	off  int64
+	line int
+}
+
+// NewLines starts counting at the start of data.
+func NewLines(data []byte) *Lines { return &Lines{data: data, line: 1} }
+
+// At returns the 1-based line of off. Offsets asked in ascending order
+// cost only the bytes between them; an earlier offset starts again.
+func (l *Lines) At(off int64) int {
+	off = max(0, min(off, int64(len(l.data))))
+	if off < l.off {
+		l.off, l.line = 0, 1
+	}
+	l.line += bytes.Count(l.data[l.off:off], []byte{'\n'})
+	l.off = off
+	return l.line
+}
+
 // ValueStart skips the whitespace and comma a json.Decoder's InputOffset
 // leaves before the next value.
 func ValueStart(data []byte, off int64) int64 {

@@ -45,3 +45,13 @@ func TestCheckDepth(t *testing.T) {
 		t.Errorf("CheckDepth(%d levels) = %v, want %q", MaxDepth+1, err, want)
 	}
 }
+
+func TestLines(t *testing.T) {
+	data := []byte("{\n\"a\": 1,\n\n\"b\": [\n2]}\n")
+	l := NewLines(data)
+	for _, off := range []int64{0, 2, 9, 10, 11, 18, 3, -5, 100, 11} {
+		if got, want := l.At(off), LineAt(data, off); got != want {
+			t.Errorf("At(%d) = %d, want %d (LineAt)", off, got, want)
+		}
+	}
+}
