@@ -85,9 +85,9 @@ func Decode(data []byte) (*inventory.Inventory, Format, error) {
 	var inv *inventory.Inventory
 	switch format {
 	case CycloneDXJSON, CycloneDXXML:
-		inv, err = cyclonedx.Decode(bytes.NewReader(data))
+		inv, err = cyclonedx.DecodeBytes(data)
 	default:
-		inv, err = spdx.Decode(bytes.NewReader(data))
+		inv, err = spdx.DecodeBytes(data)
 	}
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", format, err)

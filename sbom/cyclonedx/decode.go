@@ -34,6 +34,11 @@ func Decode(r io.Reader) (*inventory.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	return DecodeBytes(data)
+}
+
+// DecodeBytes is Decode of a BOM already in memory, which it does not copy.
+func DecodeBytes(data []byte) (*inventory.Inventory, error) {
 	if len(data) > MaxSize {
 		return nil, ErrTooLarge
 	}

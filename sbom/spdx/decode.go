@@ -12,7 +12,6 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
-	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -33,6 +32,12 @@ func Decode(r io.Reader) (inv *inventory.Inventory, err error) {
 	if err != nil {
 		return nil, err
 	}
+	return DecodeBytes(data)
+}
+
+// DecodeBytes is Decode of a document already in memory, which it does not
+// copy.
+func DecodeBytes(data []byte) (*inventory.Inventory, error) {
 	if len(data) > MaxSize {
 		return nil, ErrTooLarge
 	}
@@ -64,7 +69,7 @@ func read(data []byte) (doc *v23.Document, err error) {
 		if !bytes.Contains(trimmed, []byte("SPDXVersion:")) {
 			return nil, errors.New("want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)")
 		}
-		if err := tagvalue.ReadInto(bytes.NewReader(trimmed), doc); err != nil {
+		if err := readTagValue(trimmed, doc); err != nil {
 			// tools-golang quotes the offending line whole: the message
 			// is cut and escaped, as it ends up on a terminal.
 			return nil, fmt.Errorf("SPDX tag-value: %s", escape.Excerpt(err.Error(), 200))
