@@ -33,6 +33,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"hash"
 	"io"
 	"io/fs"
@@ -79,6 +80,11 @@ type Options struct {
 	TempDir string
 	Logger  *slog.Logger
 }
+
+// maxPathLen is the longest path in an image that is inventoried: Linux's
+// PATH_MAX, past which open(2) fails with ENAMETOOLONG, so no program in
+// the container reads such a file by its name.
+const maxPathLen = 4096
 
 const (
 	defaultMaxLayerSize = 16 << 30
@@ -139,7 +145,13 @@ type Image struct {
 	contents  [][]*content
 	inflated  atomic.Int64 // bytes inflated in every pass so far
 	pathBytes int64
-	nodes     int
+	// long counts the entries of the current layer whose path is over
+	// maxPathLen, with the first as an example, for one warning a layer.
+	long struct {
+		count   int
+		example string
+	}
+	nodes int
 }
 
 type layerInfo struct {
@@ -250,6 +262,11 @@ func (im *Image) load(ctx context.Context) error {
 			return fmt.Errorf("layer %d (%s): %w", i, im.layers[i].digest, err)
 		}
 		im.opts.Logger.Debug("layer applied", "layer", im.layers[i].digest, "bytes", n, "took", time.Since(start))
+		if im.long.count > 0 {
+			im.warn(fmt.Sprintf("layer %d: %d entries with paths over %d bytes (Linux's PATH_MAX: no program in the container opens them by name) not inventoried, such as %s",
+				i, im.long.count, maxPathLen, escape.Excerpt(im.long.example, 80)))
+			im.long.count, im.long.example = 0, ""
+		}
 	}
 	im.fsys.frozen = true
 	return nil
@@ -652,6 +669,17 @@ func (im *Image) applyEntry(i, e int, hdr *tar.Header, r io.Reader) error {
 	p, ok := entryPath(hdr.Name)
 	if !ok {
 		im.warn(fmt.Sprintf("layer %d: entry %q points outside the image root; ignored", i, hdr.Name))
+		return nil
+	}
+	if len(p) > maxPathLen {
+		// Skipped, and said so: with every path at most maxPathLen bytes,
+		// the paths of the tree add up to at most maxPathLen bytes a
+		// node, so walking it is linear in its entries however deep it
+		// goes (20,000 nested directories made 400 MB of path strings).
+		if im.long.count == 0 {
+			im.long.example = p
+		}
+		im.long.count++
 		return nil
 	}
 	dir, base := path.Split(p)
