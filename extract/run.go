@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"io/fs"
 	"log/slog"
 	"path"
@@ -15,6 +16,11 @@ import (
 
 // DefaultMaxFileSize bounds the size of any one file an extractor reads.
 const DefaultMaxFileSize = 512 << 20
+
+// MaxReason bounds the runes of a skipped file's reason: enough for the
+// position, the field, what was expected and a short quote of what was
+// found.
+const MaxReason = 512
 
 // Options tune a Run.
 type Options struct {
@@ -81,6 +87,11 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 	var jobs []job
 	var skipped []inventory.Skipped
 	skip := func(p, reason string) {
+		// A reason quotes what was wrong in the file; an extractor that
+		// quotes a whole line of a hostile file (one line of 500 MB)
+		// must not carry it into every report, so it is cut here, once
+		// for all of them.
+		reason = escape.Excerpt(reason, MaxReason)
 		log.Warn("skipped", "path", p, "reason", reason)
 		skipped = append(skipped, inventory.Skipped{Path: p, Reason: reason})
 	}

@@ -3,6 +3,7 @@ package extract_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -215,4 +217,34 @@ func TestNodeModulesExecutables(t *testing.T) {
 			t.Errorf("NodeModulesExecutables %v: packages %q", tc.executables, got)
 		}
 	}
+}
+
+// TestLongReasonCut: an extractor that quotes a whole hostile line in its
+// error does not carry it into the report.
+func TestLongReasonCut(t *testing.T) {
+	dir := t.TempDir()
+	long := "group:artifact:" + strings.Repeat("A", 1<<20) + "\x1b[2J"
+	must(t, os.WriteFile(filepath.Join(dir, "gradle.lockfile"), []byte(long+"\n"), 0o644))
+	inv, err := extract.Run(context.Background(), os.DirFS(dir), extract.Options{Extractors: []extract.Extractor{claimAll{}}})
+	must(t, err)
+	if len(inv.Skipped) != 1 {
+		t.Fatalf("skipped %v, want one", inv.Skipped)
+	}
+	r := inv.Skipped[0].Reason
+	if n := utf8.RuneCountInString(r); n != extract.MaxReason+1 || !strings.HasSuffix(r, "…") || strings.Contains(r, "\x1b") {
+		t.Errorf("reason of %d runes: %.80q…", n, r)
+	}
+}
+
+// claimAll fails on every file, quoting all of it.
+type claimAll struct{}
+
+func (claimAll) Name() string                        { return "test/quote-all" }
+func (claimAll) Claims(p string, _ fs.FileMode) bool { return true }
+func (claimAll) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
+	data, err := in.ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, nil, fmt.Errorf("want group:artifact:version, got %s", data)
 }

@@ -49,6 +49,10 @@ type app struct {
 	log            *slog.Logger
 }
 
+// maxError bounds the runes of an error printed on stderr: errors quote
+// input, and a whole hostile file must not come back on the terminal.
+const maxError = 2048
+
 // Main runs hallmark with args and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
@@ -65,12 +69,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ee.code == ExitPartial || ee.code == ExitFindings {
 			return ee.code // already reported
 		}
-		fmt.Fprintf(stderr, "hallmark: %s\n", escape.Text(ee.err.Error()))
+		fmt.Fprintf(stderr, "hallmark: %s\n", escape.Excerpt(ee.err.Error(), maxError))
 		return ee.code
 	}
 	// Errors name inputs and quote excerpts of them: escaped, so a file
 	// name or a field cannot write to the terminal or forge a line.
-	fmt.Fprintf(stderr, "hallmark: %s\n", escape.Text(err.Error()))
+	fmt.Fprintf(stderr, "hallmark: %s\n", escape.Excerpt(err.Error(), maxError))
 	return ExitError
 }
 
