@@ -68,6 +68,13 @@ reproduced byte for byte.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			if att.bundle == "" {
+				// Streamed to the output: never the whole SBOM in memory.
+				if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, format) }); err != nil {
+					return withCode(ExitError, err)
+				}
+				return a.reportSkipped(inv)
+			}
 			// The SBOM is made once: what is written and what is signed are
 			// the same bytes.
 			var out bytes.Buffer

@@ -26,6 +26,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/internal/jsonstream"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
 )
@@ -56,15 +57,55 @@ func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
 	if opts.XML {
 		format = cdx.BOMFileFormatXML
 	}
+	if !opts.XML {
+		return WriteJSON(w, bom)
+	}
 	if err := cdx.NewBOMEncoder(w, format).SetPretty(true).SetEscapeHTML(false).Encode(bom); err != nil {
 		return err
 	}
-	if opts.XML {
-		// Text files end with a newline; encoding/xml does not write one.
-		_, err := io.WriteString(w, "\n")
-		return err
+	// Text files end with a newline; encoding/xml does not write one.
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// BOM is the CycloneDX 1.6 BOM Encode writes for inv, for callers that add
+// to it (the VDR adds vulnerabilities) before WriteJSON.
+func BOM(inv *inventory.Inventory, opts Options) *cdx.BOM {
+	return build(inv, opts)
+}
+
+// WriteJSON writes bom as cyclonedx-go's pretty JSON encoder does (two
+// spaces, HTML left unescaped), byte for byte, but streams its
+// components, dependencies and vulnerabilities one at a time: the
+// encoder marshals the whole BOM into one buffer and indents it into
+// another before writing, which for 300,000 components took 1.5 GB
+// (issue 15, item 14). BOMs with top-level fields this does not stream
+// in between go through cyclonedx-go's encoder.
+func WriteJSON(w io.Writer, bom *cdx.BOM) error {
+	if bom.Services != nil || bom.ExternalReferences != nil || bom.Compositions != nil || bom.Properties != nil ||
+		bom.Annotations != nil || bom.Formulation != nil || bom.Declarations != nil || bom.Definitions != nil ||
+		bom.Citations != nil || bom.Signature != nil || bom.SpecVersion < cdx.SpecVersion1_2 {
+		return cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON).SetPretty(true).SetEscapeHTML(false).Encode(bom)
 	}
-	return nil
+	head := *bom
+	head.Components, head.Dependencies, head.Vulnerabilities = nil, nil, nil
+	var comps []cdx.Component
+	var deps []cdx.Dependency
+	var vulns []cdx.Vulnerability
+	if bom.Components != nil {
+		comps = *bom.Components
+	}
+	if bom.Dependencies != nil {
+		deps = *bom.Dependencies
+	}
+	if bom.Vulnerabilities != nil {
+		vulns = *bom.Vulnerabilities
+	}
+	return jsonstream.Encode(w, "  ", &head,
+		jsonstream.Array{Key: "components", N: len(comps), Elem: func(i int) any { return &comps[i] }},
+		jsonstream.Array{Key: "dependencies", N: len(deps), Elem: func(i int) any { return &deps[i] }},
+		jsonstream.Array{Key: "vulnerabilities", N: len(vulns), Elem: func(i int) any { return &vulns[i] }},
+	)
 }
 
 // build makes the BOM Encode writes.

@@ -33,12 +33,12 @@ import (
 	"time"
 	"unicode"
 
-	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/internal/jsonstream"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
 )
@@ -69,7 +69,25 @@ func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
 	if opts.TagValue {
 		return tagvalue.Write(doc, w)
 	}
-	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
+	return writeJSON(w, doc)
+}
+
+// writeJSON writes doc as tools-golang's json.Write with two-space indent
+// and HTML left unescaped does, byte for byte, but streams the document's
+// lists one element at a time: json.Write marshals the whole document into
+// one buffer and indents it into another before writing, which for
+// 300,000 packages took 2.6 GB (issue 15, item 14).
+func writeJSON(w io.Writer, doc *v23.Document) error {
+	head := *doc
+	head.Packages, head.Files, head.OtherLicenses, head.Relationships, head.Annotations, head.Snippets = nil, nil, nil, nil, nil, nil
+	return jsonstream.Encode(w, "  ", &head,
+		jsonstream.Array{Key: "packages", N: len(doc.Packages), Elem: func(i int) any { return doc.Packages[i] }},
+		jsonstream.Array{Key: "files", N: len(doc.Files), Elem: func(i int) any { return doc.Files[i] }},
+		jsonstream.Array{Key: "hasExtractedLicensingInfos", N: len(doc.OtherLicenses), Elem: func(i int) any { return doc.OtherLicenses[i] }},
+		jsonstream.Array{Key: "relationships", N: len(doc.Relationships), Elem: func(i int) any { return doc.Relationships[i] }},
+		jsonstream.Array{Key: "annotations", N: len(doc.Annotations), Elem: func(i int) any { return doc.Annotations[i] }},
+		jsonstream.Array{Key: "snippets", N: len(doc.Snippets), Elem: func(i int) any { return &doc.Snippets[i] }},
+	)
 }
 
 type builder struct {
