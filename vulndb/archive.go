@@ -108,7 +108,7 @@ func readZip(ctx context.Context, name string, fn entryFunc, bad func(Invalid)) 
 	}
 	limit := unpackLimit(st.Size())
 	if declared > limit {
-		return fmt.Errorf("%s: %w: entries declare %d bytes, over the limit of %d for a %d-byte archive (%d× its size + %d)",
+		return fmt.Errorf("%s: %w: entries declare %d bytes, over the limit of %d for a %d-byte archive (%dx its size + %d)",
 			name, ErrArchive, declared, limit, st.Size(), MaxArchiveRatio, int64(MinUnpackedAllowance))
 	}
 	// The declared sizes are only a promise (archive/zip holds each entry
