@@ -8,6 +8,7 @@
 package sbom
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
@@ -93,6 +94,78 @@ func Decode(data []byte) (*inventory.Inventory, Format, error) {
 		return nil, format, fmt.Errorf("%s: %w", format, err)
 	}
 	return inv, format, nil
+}
+
+// headSize is how much of a stream DecodeReader looks at to tell the
+// format.
+const headSize = 64 << 10
+
+// DecodeReader is Decode of a stream. CycloneDX JSON and SPDX 2.3 JSON are
+// decoded as they are read, never held whole (up to cyclonedx.MaxStreamSize
+// and spdx.MaxStreamSize, so hallmark reads back the SBOMs of 300,000
+// packages it writes); the other encodings are read into memory, up to
+// MaxSize. Errors of streamed input name byte offsets, not lines.
+func DecodeReader(r io.Reader) (*inventory.Inventory, Format, error) {
+	br := bufio.NewReaderSize(r, headSize)
+	head, err := br.Peek(headSize)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, "", err
+	}
+	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		br.Discard(3) // a UTF-8 byte order mark, which encoding/json rejects
+		head = head[3:]
+	}
+	format, err := Detect(head)
+	if err != nil && len(head) < headSize-3 {
+		return nil, "", err
+	}
+	var inv *inventory.Inventory
+	switch {
+	case err == nil && format == CycloneDXJSON:
+		inv, err = cyclonedx.DecodeJSON(br)
+	case err == nil && format == SPDXJSON && jsonString(head, "spdxVersion") == "SPDX-2.3":
+		inv, err = spdx.DecodeJSON(br)
+	default:
+		// Other encodings, SPDX 2.2, and JSON whose format key lies past
+		// the head.
+		data, rerr := io.ReadAll(io.LimitReader(br, MaxSize+1))
+		if rerr != nil {
+			return nil, "", rerr
+		}
+		return Decode(data)
+	}
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", format, err)
+	}
+	return inv, format, nil
+}
+
+// jsonString is the string value of a top-level key of the JSON object
+// data starts with, read no further than that key; "" when data ends (or
+// is not JSON) first.
+func jsonString(data []byte, key string) string {
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k, _ := tok.(string); k == key {
+			var v string
+			if dec.Decode(&v) != nil {
+				return ""
+			}
+			return v
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // Detect sniffs the format of data without decoding all of it.

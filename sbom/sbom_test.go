@@ -3,6 +3,10 @@ package sbom_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,4 +110,153 @@ func FuzzDecode(f *testing.F) {
 		}
 		sbomtest.CheckPURLs(t, inv)
 	})
+}
+
+// TestDecodeReader: the streaming decoders read every SBOM to the inventory
+// Decode reads from memory: hallmark's own in every format, and the
+// foreign ones of the codecs' tests.
+func TestDecodeReader(t *testing.T) {
+	inputs := map[string][]byte{}
+	for _, f := range sbom.Formats {
+		var buf bytes.Buffer
+		if err := sbom.Encode(&buf, sbomtest.Inventory(), f, opts); err != nil {
+			t.Fatal(err)
+		}
+		inputs[string(f)] = buf.Bytes()
+	}
+	for _, pattern := range []string{"cyclonedx/testdata/foreign/*", "spdx/testdata/foreign/*", "cyclonedx/testdata/*.cdx.*", "spdx/testdata/*.spdx*"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if strings.HasSuffix(f, ".golden.json") || strings.HasSuffix(f, ".md") {
+				continue
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs[f] = data
+		}
+	}
+	// A BOM whose format key lies beyond what DecodeReader looks at first.
+	late := []byte(`{"metadata": {"properties": [{"name": "x", "value": "` + strings.Repeat("y", 70000) + `"}]}, "bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1"}]}`)
+	inputs["late format key"] = late
+	inputs["byte order mark"] = append([]byte("\xef\xbb\xbf"), inputs[string(sbom.CycloneDXJSON)]...)
+	if len(inputs) < 20 {
+		t.Fatalf("only %d inputs", len(inputs))
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			want, wantFormat, err := sbom.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotFormat, err := sbom.DecodeReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotFormat != wantFormat {
+				t.Errorf("format %s, want %s", gotFormat, wantFormat)
+			}
+			if g, w := sbomtest.InventoryJSON(t, got), sbomtest.InventoryJSON(t, want); !bytes.Equal(g, w) {
+				t.Errorf("DecodeReader and Decode differ:\n%s\n%s", g, w)
+			}
+		})
+	}
+}
+
+// TestDecodeReaderErrors: what Decode refuses, DecodeReader refuses too,
+// naming the field.
+func TestDecodeReaderErrors(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"spdxVersion":"SPDX-2.3"}`, `missing required field "dataLicense"`},
+		{`{"spdxVersion":"SPDX-2.3","components":[{"name":"x"}]}`, `missing required field "dataLicense"`},
+		{`{"bomFormat":"CycloneDX","components":[{"name":"x"}]}`, `missing required field "specVersion"`},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x","version":7}]}`, `components[0].version: want string, got number`},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}]} {}`, `data after the BOM`},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}`, `unexpected end of input`},
+		{`{"spdxVersion":"SPDX-2.3","packages":[{"name":7}]}`, `packages[0].name: want string, got number`},
+		{`{"spdxVersion":"SPDX-2.3","packages":{}}`, `packages: want an array`},
+	} {
+		_, _, err := sbom.DecodeReader(strings.NewReader(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want it to contain %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// spaces is a reader of n spaces, none of them held in memory.
+type spaces struct{ n int64 }
+
+func (s *spaces) Read(p []byte) (int, error) {
+	if s.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), s.n)
+	for i := range k {
+		p[i] = ' '
+	}
+	s.n -= k
+	return int(k), nil
+}
+
+// TestDecodeReaderBeyondMaxSize: issue 15, item 14. hallmark's own JSON of
+// 300,000 packages is 285 MB (CycloneDX) and 480 MB (SPDX), over the
+// 256 MiB MaxSize that reading into memory allows; streamed, the limit is
+// MaxStreamSize and nothing of the input is held.
+func TestDecodeReaderBeyondMaxSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 2 x 257 MiB")
+	}
+	for _, tc := range []struct{ name, head, tail string }{
+		{"cyclonedx", `{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [`, `{"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1"}]}`},
+		{"spdx", `{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "x", "documentNamespace": "https://example.com/x", "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: x"]}, "packages": [`,
+			`{"SPDXID": "SPDXRef-a", "name": "a", "versionInfo": "1", "downloadLocation": "NOASSERTION", "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/a@1"}]}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := io.MultiReader(strings.NewReader(tc.head), &spaces{n: sbom.MaxSize + 1<<20}, strings.NewReader(tc.tail))
+			inv, _, err := sbom.DecodeReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(inv.Packages) != 1 || inv.Packages[0].PURL != "pkg:npm/a@1" {
+				t.Errorf("packages: %+v", inv.Packages)
+			}
+		})
+	}
+}
+
+// writeSizes records the size of every Write.
+type writeSizes struct {
+	total, largest int
+}
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	w.total += len(p)
+	w.largest = max(w.largest, len(p))
+	return len(p), nil
+}
+
+// TestEncodeStreams: issue 15, item 14. The JSON encoders wrote the whole
+// SBOM in one Write, after building its whole encoding (twice: marshalled,
+// then indented) in memory; streamed, no Write is much larger than a
+// buffer.
+func TestEncodeStreams(t *testing.T) {
+	inv := sbomtest.Inventory()
+	base := inv.Packages[0]
+	for i := range 20000 {
+		p := base
+		p.Name = fmt.Sprintf("pkg-%05d", i)
+		p.PURL = "pkg:npm/" + p.Name + "@1.0.0"
+		p.Version = "1.0.0"
+		inv.Packages = append(inv.Packages, p)
+	}
+	for _, f := range []sbom.Format{sbom.CycloneDXJSON, sbom.SPDXJSON} {
+		var w writeSizes
+		if err := sbom.Encode(&w, inv, f, opts); err != nil {
+			t.Fatal(err)
+		}
+		if w.total < 8<<20 || w.largest > 1<<20 {
+			t.Errorf("%s: %d bytes, largest write %d: want the output streamed", f, w.total, w.largest)
+		}
+	}
 }

@@ -116,23 +116,22 @@ inventory) or table. The input format is detected.`,
 				return withCode(ExitError, fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", to))
 			}
 			name := args[0]
-			var data []byte
-			var err error
+			var (
+				inv    *inventory.Inventory
+				format sbom.Format
+				err    error
+			)
 			if name == "-" {
 				name = "stdin"
-				data, err = io.ReadAll(io.LimitReader(os.Stdin, sbom.MaxSize+1))
-				if err == nil && len(data) > sbom.MaxSize {
-					err = fmt.Errorf("stdin: larger than the %d-byte limit", sbom.MaxSize)
+				inv, format, err = sbom.DecodeReader(os.Stdin)
+				if err != nil {
+					err = fmt.Errorf("stdin: %w", err)
 				}
 			} else {
-				data, err = readLimited(name, sbom.MaxSize)
+				inv, format, err = decodeSBOMFile(name)
 			}
 			if err != nil {
 				return withCode(ExitError, err)
-			}
-			inv, format, err := sbom.Decode(data)
-			if err != nil {
-				return withCode(ExitError, fmt.Errorf("%s: %w", name, err))
 			}
 			a.log.Debug("read SBOM", "file", name, "format", format, "packages", len(inv.Packages))
 			a.warnEmptySBOM(name, inv)
@@ -177,6 +176,30 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 	}
 	inv.Target = src.Target
 	return inv, nil
+}
+
+// decodeSBOMFile reads the SBOM in the named file as it streams by (see
+// sbom.DecodeReader). Errors of streamed input name byte offsets; for a
+// file small enough to read whole, the error is taken from reading it
+// whole, which names the line and column.
+func decodeSBOMFile(name string) (*inventory.Inventory, sbom.Format, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	inv, format, err := sbom.DecodeReader(f)
+	if err == nil {
+		return inv, format, nil
+	}
+	if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() && st.Size() <= sbom.MaxSize {
+		if data, rerr := readLimited(name, sbom.MaxSize); rerr == nil {
+			if _, _, derr := sbom.Decode(data); derr != nil {
+				err = derr
+			}
+		}
+	}
+	return nil, format, fmt.Errorf("%s: %w", name, err)
 }
 
 // warnEmptySBOM says so when an SBOM lists no packages: a valid document

@@ -196,13 +196,9 @@ func (a *app) scanTarget(cmd *cobra.Command, target string, opts extract.Options
 			return nil, "", err
 		}
 		if _, err := sbom.Detect(head); err == nil {
-			data, err := readLimited(target, sbom.MaxSize)
+			inv, _, err := decodeSBOMFile(target)
 			if err != nil {
 				return nil, "", err
-			}
-			inv, _, err := sbom.Decode(data)
-			if err != nil {
-				return nil, "", fmt.Errorf("%s: %w", target, err)
 			}
 			inv.Target = inventory.Target{Name: target, Kind: "sbom"}
 			a.warnEmptySBOM(target, inv)

@@ -42,24 +42,19 @@ func DecodeBytes(data []byte) (*inventory.Inventory, error) {
 	if len(data) > MaxSize {
 		return nil, ErrTooLarge
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	var bom cdx.BOM
 	switch first(data) {
 	case '{':
-		if err := json.Unmarshal(data, &bom); err != nil {
-			if errors.Is(err, cdx.ErrInvalidSpecVersion) {
-				return nil, fmt.Errorf("specVersion: %w (want 1.0 to 1.7)", err)
+		inv, err := decodeStream(bytes.NewReader(data))
+		if err != nil {
+			// The whole input is here: say where the error is by line and
+			// column, as a streaming decoder cannot.
+			if err := json.Unmarshal(data, &bom); err != nil {
+				return nil, unmarshalError(data, err)
 			}
-			return nil, jsonError(data, err)
 		}
-		// Both are required (CycloneDX JSON schema): without them the
-		// document is not a BOM, and reading it as an empty one would pass
-		// it for software without dependencies.
-		if bom.BOMFormat != cdx.BOMFormat {
-			return nil, fmt.Errorf("bomFormat: want %q, got %q", cdx.BOMFormat, bom.BOMFormat)
-		}
-		if bom.SpecVersion == 0 {
-			return nil, fmt.Errorf("%w \"specVersion\"", ErrMissingField)
-		}
+		return inv, err
 	case '<':
 		if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&bom); err != nil {
 			return nil, xmlError(err)
@@ -81,6 +76,14 @@ func first(data []byte) byte {
 		return 0
 	}
 	return data[0]
+}
+
+// unmarshalError is the error json.Unmarshal of data into a cdx.BOM gave.
+func unmarshalError(data []byte, err error) error {
+	if errors.Is(err, cdx.ErrInvalidSpecVersion) {
+		return fmt.Errorf("specVersion: %w (want 1.0 to 1.7)", err)
+	}
+	return jsonError(data, err)
 }
 
 // jsonError names the line and column, and for a type mismatch the field.
@@ -122,8 +125,23 @@ type decoder struct {
 	hallmark bool
 }
 
+func newDecoder() *decoder {
+	return &decoder{inv: &inventory.Inventory{Packages: []inventory.Package{}}, refs: map[string]string{}}
+}
+
 func fromBOM(bom *cdx.BOM) (*inventory.Inventory, error) {
-	d := &decoder{inv: &inventory.Inventory{Packages: []inventory.Package{}}, refs: map[string]string{}}
+	d := newDecoder()
+	if bom.Components != nil {
+		if err := d.components(*bom.Components, "components", 0); err != nil {
+			return nil, err
+		}
+	}
+	return d.finish(bom)
+}
+
+// finish reads what follows the components: the target, skipped inputs
+// and the dependency graph. bom.Components must have been read already.
+func (d *decoder) finish(bom *cdx.BOM) (*inventory.Inventory, error) {
 	md := bom.Metadata
 	if md != nil && md.Tools != nil {
 		if md.Tools.Components != nil {
@@ -135,11 +153,6 @@ func fromBOM(bom *cdx.BOM) (*inventory.Inventory, error) {
 			for _, t := range *md.Tools.Tools {
 				d.hallmark = d.hallmark || t.Name == toolName
 			}
-		}
-	}
-	if bom.Components != nil {
-		if err := d.components(*bom.Components, "components", 0); err != nil {
-			return nil, err
 		}
 	}
 	targetPURL := ""
@@ -203,22 +216,30 @@ func (d *decoder) components(cs []cdx.Component, path string, depth int) error {
 		return fmt.Errorf("%s: components nested deeper than %d levels", path, MaxNesting)
 	}
 	for i := range cs {
-		c := &cs[i]
-		switch {
-		case c.Type == cdx.ComponentTypeOS && c.PackageURL == "":
-			if d.inv.Distro == nil {
-				d.inv.Distro = distro(c)
-			}
-		case c.Type == cdx.ComponentTypeFile && c.PackageURL == "":
-			// A file is evidence, not a package (syft lists the lockfiles it read).
-		default:
-			d.add(c.BOMRef, d.pkg(c))
+		if err := d.component(&cs[i], path, i, depth); err != nil {
+			return err
 		}
-		if c.Components != nil {
-			if err := d.components(*c.Components, fmt.Sprintf("%s[%d].components", path, i), depth+1); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// component reads path[i] and the components nested in it.
+func (d *decoder) component(c *cdx.Component, path string, i, depth int) error {
+	switch {
+	case c.Type == cdx.ComponentTypeOS && c.PackageURL == "":
+		if d.inv.Distro == nil {
+			d.inv.Distro = distro(c)
 		}
+	case c.Type == cdx.ComponentTypeFile && c.PackageURL == "":
+		// A file is evidence, not a package (syft lists the lockfiles it read).
+	default:
+		d.add(c.BOMRef, d.pkg(c))
+	}
+	if len(d.inv.Packages) > MaxComponents {
+		return fmt.Errorf("%w (%d)", ErrTooManyComponents, MaxComponents)
+	}
+	if c.Components != nil {
+		return d.components(*c.Components, fmt.Sprintf("%s[%d].components", path, i), depth+1)
 	}
 	return nil
 }
