@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -99,6 +100,25 @@ func TestHostileTextEscaped(t *testing.T) {
 		}
 		if strings.Count(line, "](http") != strings.Count(line, `\](http`) {
 			t.Errorf("markdown row links to a URL the input chose:\n%s", line)
+		}
+	}
+}
+
+// TestInventoryJSON: the streamed inventory JSON is json.Encoder's, byte for
+// byte.
+func TestInventoryJSON(t *testing.T) {
+	for _, inv := range []*inventory.Inventory{hostileInventory(), {}, {Packages: []inventory.Package{}}, {Relationships: []inventory.Relationship{{From: "a", To: "<b>", Type: inventory.DependsOn}}}} {
+		var got, want bytes.Buffer
+		if err := InventoryJSON(&got, inv); err != nil {
+			t.Fatal(err)
+		}
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(inv); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("got:\n%s\nwant:\n%s", got.String(), want.String())
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sbom/jsonstream"
 )
 
 // InventoryTable writes a summary of inv for people: packages per ecosystem,
@@ -104,4 +105,20 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// InventoryJSON writes inv as indented JSON (the inventory.Inventory
+// structure), exactly as json.Encoder with a two-space indent does, but a
+// package at a time: for 300,000 packages the encoder's two whole-output
+// buffers were 1.45 GB (issue 15, item 14).
+func InventoryJSON(w io.Writer, inv *inventory.Inventory) error {
+	head := struct {
+		Target inventory.Target  `json:"target"`
+		Distro *inventory.Distro `json:"distro,omitempty"`
+	}{inv.Target, inv.Distro}
+	return jsonstream.Encode(w, "  ", true, &head,
+		jsonstream.Array{Key: "packages", N: len(inv.Packages), Null: inv.Packages == nil, Empty: inv.Packages != nil, Elem: func(i int) any { return &inv.Packages[i] }},
+		jsonstream.Array{Key: "relationships", N: len(inv.Relationships), Elem: func(i int) any { return &inv.Relationships[i] }},
+		jsonstream.Array{Key: "skipped", N: len(inv.Skipped), Elem: func(i int) any { return &inv.Skipped[i] }},
+	)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -240,9 +239,7 @@ func (a *app) writeOutput(name string, write func(io.Writer) error) error {
 func encodeInventory(w io.Writer, inv *inventory.Inventory, format string) error {
 	switch format {
 	case formatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(inv)
+		return report.InventoryJSON(w, inv)
 	case formatTable:
 		return report.InventoryTable(w, inv)
 	}

@@ -26,9 +26,9 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/hallmark-dev/hallmark/inventory"
-	"github.com/hallmark-dev/hallmark/sbom/internal/jsonstream"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
+	"github.com/hallmark-dev/hallmark/sbom/jsonstream"
 )
 
 // Options control encoding.
@@ -101,7 +101,7 @@ func WriteJSON(w io.Writer, bom *cdx.BOM) error {
 	if bom.Vulnerabilities != nil {
 		vulns = *bom.Vulnerabilities
 	}
-	return jsonstream.Encode(w, "  ", &head,
+	return jsonstream.Encode(w, "  ", false, &head,
 		jsonstream.Array{Key: "components", N: len(comps), Elem: func(i int) any { return &comps[i] }},
 		jsonstream.Array{Key: "dependencies", N: len(deps), Elem: func(i int) any { return &deps[i] }},
 		jsonstream.Array{Key: "vulnerabilities", N: len(vulns), Elem: func(i int) any { return &vulns[i] }},

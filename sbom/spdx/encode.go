@@ -38,9 +38,9 @@ import (
 	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/hallmark-dev/hallmark/inventory"
-	"github.com/hallmark-dev/hallmark/sbom/internal/jsonstream"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
+	"github.com/hallmark-dev/hallmark/sbom/jsonstream"
 )
 
 // Options control encoding.
@@ -80,7 +80,7 @@ func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
 func writeJSON(w io.Writer, doc *v23.Document) error {
 	head := *doc
 	head.Packages, head.Files, head.OtherLicenses, head.Relationships, head.Annotations, head.Snippets = nil, nil, nil, nil, nil, nil
-	return jsonstream.Encode(w, "  ", &head,
+	return jsonstream.Encode(w, "  ", false, &head,
 		jsonstream.Array{Key: "packages", N: len(doc.Packages), Elem: func(i int) any { return doc.Packages[i] }},
 		jsonstream.Array{Key: "files", N: len(doc.Files), Elem: func(i int) any { return doc.Files[i] }},
 		jsonstream.Array{Key: "hasExtractedLicensingInfos", N: len(doc.OtherLicenses), Elem: func(i int) any { return doc.OtherLicenses[i] }},

@@ -5,9 +5,10 @@
 // byte: 1.5 to 2.6 GB for such an SBOM; issue 15, item 14).
 //
 // The output is byte for byte what json.Encoder with SetIndent("", indent)
-// and SetEscapeHTML(false) writes for the whole value, provided the streamed
-// arrays are the last fields of the value's type, in the order given, all
-// with omitempty, and left empty in the head value.
+// and SetEscapeHTML(escapeHTML) writes for the whole value, provided the streamed
+// arrays are the last fields of the value's type, in the order given, and
+// absent from the head value (empty with omitempty, or a head type without
+// them).
 package jsonstream
 
 import (
@@ -24,18 +25,21 @@ type Array struct {
 	// Key is the field's JSON name.
 	Key string
 	// N is the number of elements; an array of none is left out
-	// (omitempty).
+	// (omitempty), unless Null or Empty says how to write it.
 	N int
+	// Null writes an array of none as null, Empty as [] (a field without
+	// omitempty, nil or not).
+	Null, Empty bool
 	// Elem returns element i, to be encoded with encoding/json.
 	Elem func(i int) any
 }
 
 // Encode writes head with the arrays appended as its last fields, indented
 // by indent, followed by a newline.
-func Encode(w io.Writer, indent string, head any, arrays ...Array) error {
+func Encode(w io.Writer, indent string, escapeHTML bool, head any, arrays ...Array) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	enc.SetEscapeHTML(escapeHTML)
 	enc.SetIndent("", indent)
 	if err := enc.Encode(head); err != nil {
 		return err
@@ -51,17 +55,26 @@ func Encode(w io.Writer, indent string, head any, arrays ...Array) error {
 	bw.Write(h)
 	var eb bytes.Buffer
 	elem := json.NewEncoder(&eb)
-	elem.SetEscapeHTML(false)
+	elem.SetEscapeHTML(escapeHTML)
 	elem.SetIndent(indent+indent, indent)
 	for _, a := range arrays {
-		if a.N == 0 {
+		if a.N == 0 && !a.Null && !a.Empty {
 			continue
 		}
 		if !empty {
 			bw.WriteByte(',')
 		}
 		empty = false
-		bw.WriteString("\n" + indent + strconv.Quote(a.Key) + ": [")
+		bw.WriteString("\n" + indent + strconv.Quote(a.Key) + ": ")
+		switch {
+		case a.N == 0 && a.Null:
+			bw.WriteString("null")
+			continue
+		case a.N == 0:
+			bw.WriteString("[]")
+			continue
+		}
+		bw.WriteString("[")
 		for i := range a.N {
 			eb.Reset()
 			if err := elem.Encode(a.Elem(i)); err != nil {

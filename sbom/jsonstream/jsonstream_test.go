@@ -47,7 +47,7 @@ func TestEncodeMatchesEncoder(t *testing.T) {
 			head := tc.full
 			head.Items, head.Deps = nil, nil
 			var got bytes.Buffer
-			err := Encode(&got, "  ", head,
+			err := Encode(&got, "  ", false, head,
 				Array{Key: "items", N: len(tc.full.Items), Elem: func(i int) any { return &tc.full.Items[i] }},
 				Array{Key: "deps", N: len(tc.full.Deps), Elem: func(i int) any { return tc.full.Deps[i] }})
 			if err != nil {
@@ -58,8 +58,23 @@ func TestEncodeMatchesEncoder(t *testing.T) {
 			}
 		})
 	}
+	// A field without omitempty: null when nil, [] when empty.
+	type always struct {
+		Name  string `json:"name"`
+		Items []item `json:"items"`
+	}
+	for _, items := range [][]item{nil, {}, {{ID: "a"}}} {
+		var got bytes.Buffer
+		head := struct {
+			Name string `json:"name"`
+		}{"n"}
+		err := Encode(&got, "  ", false, head, Array{Key: "items", N: len(items), Null: items == nil, Empty: items != nil, Elem: func(i int) any { return &items[i] }})
+		if w := want(t, always{Name: "n", Items: items}); err != nil || got.String() != w {
+			t.Errorf("got:\n%s\nwant:\n%s", got.String(), w)
+		}
+	}
 	var got bytes.Buffer
-	if err := Encode(&got, "  ", struct{}{}); err != nil || got.String() != "{}\n" {
+	if err := Encode(&got, "  ", false, struct{}{}); err != nil || got.String() != "{}\n" {
 		t.Errorf("empty: %q, %v", got.String(), err)
 	}
 }
@@ -74,7 +89,7 @@ func (f *failWriter) Write(p []byte) (int, error) {
 func TestEncodeWriteError(t *testing.T) {
 	items := make([]item, 100000)
 	fw := &failWriter{}
-	err := Encode(fw, "  ", doc{}, Array{Key: "items", N: len(items), Elem: func(i int) any { return &items[i] }})
+	err := Encode(fw, "  ", false, doc{}, Array{Key: "items", N: len(items), Elem: func(i int) any { return &items[i] }})
 	if err == nil || fw.n != 1 {
 		t.Errorf("err = %v after %d writes", err, fw.n)
 	}
