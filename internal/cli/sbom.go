@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -49,6 +50,7 @@ Timestamps come from SOURCE_DATE_EPOCH when it is set, so output can be
 reproduced byte for byte.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setMemoryLimit()
 			predicateType := ""
 			if att.bundle != "" {
 				switch format {
@@ -111,6 +113,7 @@ cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json (hallmark's
 inventory) or table. The input format is detected.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setMemoryLimit()
 			if !sbom.IsFormat(to) && to != formatJSON && to != formatTable {
 				return withCode(ExitError, fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", to))
 			}
@@ -175,6 +178,19 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 	}
 	inv.Target = src.Target
 	return inv, nil
+}
+
+// memoryLimit is the soft limit of the Go heap for the commands that read
+// or write whole SBOMs, unless GOMEMLIMIT says otherwise. Without it the
+// collector lets the heap grow to twice what is live before collecting:
+// 600 MB live while reading a 300,000-package SPDX document was 1.5 GB
+// of RSS (issue 15, item 14). Under the limit it collects sooner instead.
+const memoryLimit = 768 << 20
+
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 }
 
 // decodeSBOMFile reads the SBOM in the named file as it streams by (see

@@ -60,6 +60,7 @@ none, the default), 1 when some are, 2 on errors, 3 when the output was
 written but some inputs were skipped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setMemoryLimit()
 			if format == "" {
 				format = formatJSON
 				if isTerminal(a.stdout) {

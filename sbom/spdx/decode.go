@@ -45,7 +45,7 @@ func DecodeBytes(data []byte) (*inventory.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromDoc(doc), nil
+	return fromDoc(doc, nil), nil
 }
 
 func read(data []byte) (doc *v23.Document, err error) {
@@ -127,7 +127,10 @@ type decoder struct {
 	refs        map[string]string // LicenseRef id → license name
 }
 
-func fromDoc(doc *v23.Document) *inventory.Inventory {
+// fromDoc makes the inventory of doc. pkgAnnotations, when not nil, holds
+// the hallmark properties of the packages' own annotations, taken out of
+// them while streaming (see slimPackage).
+func fromDoc(doc *v23.Document, pkgAnnotations map[common.ElementID][]inventory.Property) *inventory.Inventory {
 	d := &decoder{
 		inv:         &inventory.Inventory{Packages: []inventory.Package{}},
 		ids:         map[common.ElementID]string{},
@@ -150,6 +153,10 @@ func fromDoc(doc *v23.Document) *inventory.Inventory {
 		}
 		for i := range p.Annotations {
 			d.annotation(p.PackageSPDXIdentifier, &p.Annotations[i])
+		}
+		if pa, ok := pkgAnnotations[p.PackageSPDXIdentifier]; ok {
+			d.annotations[p.PackageSPDXIdentifier] = append(d.annotations[p.PackageSPDXIdentifier], pa...)
+			delete(pkgAnnotations, p.PackageSPDXIdentifier)
 		}
 	}
 	for _, ol := range doc.OtherLicenses {
@@ -185,10 +192,13 @@ func fromDoc(doc *v23.Document) *inventory.Inventory {
 	}
 	d.inv.Target = inventory.Target{Name: doc.DocumentName, Kind: "sbom"}
 
-	for _, p := range doc.Packages {
+	for i, p := range doc.Packages {
 		if p == nil {
 			continue
 		}
+		// Each package is let go once read: the inventory replaces it,
+		// rather than both being held to the end.
+		doc.Packages[i] = nil
 		purl := purlOf(p)
 		switch {
 		case p.PackageSPDXIdentifier == target && target != "":
@@ -228,14 +238,21 @@ func fromDoc(doc *v23.Document) *inventory.Inventory {
 }
 
 func (d *decoder) annotation(id common.ElementID, a *v23.Annotation) {
-	// hallmark writes every property of a package as a "name=value"
-	// annotation; of other tools' annotations only hallmark's names are read.
+	if pr, ok := annotationProperty(id, a); ok {
+		d.annotations[id] = append(d.annotations[id], pr)
+	}
+}
+
+// annotationProperty is the property an annotation of element id records.
+// hallmark writes every property of a package as a "name=value"
+// annotation; of other tools' annotations only hallmark's names are read.
+func annotationProperty(id common.ElementID, a *v23.Annotation) (inventory.Property, bool) {
 	name, value, ok := strings.Cut(a.AnnotationComment, "=")
 	ours := a.Annotator.AnnotatorType == "Tool" && strings.HasPrefix(a.Annotator.Annotator, toolPrefix)
 	if !ok || id == "" || name == "" || (!ours && !strings.HasPrefix(name, "hallmark:")) {
-		return
+		return inventory.Property{}, false
 	}
-	d.annotations[id] = append(d.annotations[id], inventory.Property{Name: name, Value: value})
+	return inventory.Property{Name: name, Value: value}, true
 }
 
 func (d *decoder) target(p *v23.Package) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spdx/tools-golang/spdx/v2/common"
 	v23 "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -59,6 +60,11 @@ func decodeStream(r io.Reader) (inv *inventory.Inventory, err error) {
 		rels []*v23.Relationship
 		anns []*v23.Annotation
 		rest = []byte{'{'}
+		// pkgAnnotations are the properties in the packages' annotations.
+		pkgAnnotations = map[common.ElementID][]inventory.Property{}
+		// ids interns element IDs: a relationship's ends share the
+		// package's string instead of holding copies.
+		ids = map[common.ElementID]common.ElementID{}
 	)
 	for dec.More() {
 		tok, err := dec.Token()
@@ -72,15 +78,24 @@ func decodeStream(r io.Reader) (inv *inventory.Inventory, err error) {
 				if len(pkgs) >= MaxPackages {
 					return fmt.Errorf("%w (%d)", ErrTooManyPackages, MaxPackages)
 				}
-				p := new(v23.Package)
-				pkgs = append(pkgs, p)
-				return dec.Decode(p)
+				var p v23.Package
+				if err := dec.Decode(&p); err != nil {
+					return err
+				}
+				pkgs = append(pkgs, slimPackage(&p, pkgAnnotations))
+				ids[p.PackageSPDXIdentifier] = p.PackageSPDXIdentifier
+				return nil
 			})
 		case "relationships":
 			err = each(dec, key, func() error {
-				rel := new(v23.Relationship)
-				rels = append(rels, rel)
-				return dec.Decode(rel)
+				var rel v23.Relationship
+				if err := dec.Decode(&rel); err != nil {
+					return err
+				}
+				if r := slimRelationship(&rel, ids); r != nil {
+					rels = append(rels, r)
+				}
+				return nil
 			})
 		case "annotations":
 			err = each(dec, key, func() error {
@@ -128,7 +143,54 @@ func decodeStream(r io.Reader) (inv *inventory.Inventory, err error) {
 	if err := required(doc, false); err != nil {
 		return nil, fmt.Errorf("SPDX JSON: %w", err)
 	}
-	return fromDoc(doc), nil
+	return fromDoc(doc, pkgAnnotations), nil
+}
+
+// slimPackage keeps of p what fromDoc reads (see pkg, target and the
+// distro in fromDoc), and moves the properties of its annotations to
+// annotations: 300,000 packages held whole, with an annotation per
+// property, were the largest part of decoding's memory.
+func slimPackage(p *v23.Package, annotations map[common.ElementID][]inventory.Property) *v23.Package {
+	for i := range p.Annotations {
+		if pr, ok := annotationProperty(p.PackageSPDXIdentifier, &p.Annotations[i]); ok {
+			annotations[p.PackageSPDXIdentifier] = append(annotations[p.PackageSPDXIdentifier], pr)
+		}
+	}
+	slim := &v23.Package{
+		PackageName:             p.PackageName,
+		PackageSPDXIdentifier:   p.PackageSPDXIdentifier,
+		PackageVersion:          p.PackageVersion,
+		PackageChecksums:        p.PackageChecksums,
+		PackageSourceInfo:       p.PackageSourceInfo,
+		PackageLicenseConcluded: p.PackageLicenseConcluded,
+		PackageLicenseDeclared:  p.PackageLicenseDeclared,
+		PackageDescription:      p.PackageDescription,
+		PrimaryPackagePurpose:   p.PrimaryPackagePurpose,
+	}
+	if purl := purlOf(p); purl != "" {
+		slim.PackageExternalReferences = []*v23.PackageExternalReference{{Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: purl}}
+	}
+	return slim
+}
+
+// slimRelationship keeps the relationships fromDoc reads (DESCRIBES and
+// the dependency types), with their ends interned, and drops the rest.
+func slimRelationship(r *v23.Relationship, ids map[common.ElementID]common.ElementID) *v23.Relationship {
+	switch r.Relationship {
+	case common.TypeRelationshipDescribe, common.TypeRelationshipDescribeBy,
+		common.TypeRelationshipDependsOn, common.TypeRelationshipDependencyOf, common.TypeRelationshipBuildDependencyOf,
+		common.TypeRelationshipRuntimeDependencyOf, common.TypeRelationshipOptionalDependencyOf,
+		common.TypeRelationshipProvidedDependencyOf, common.TypeRelationshipDevDependencyOf, common.TypeRelationshipTestDependencyOf:
+	default:
+		return nil
+	}
+	intern := func(ref common.DocElementID) common.DocElementID {
+		if id, ok := ids[ref.ElementRefID]; ok {
+			ref.ElementRefID = id
+		}
+		return ref
+	}
+	return &v23.Relationship{RefA: intern(r.RefA), RefB: intern(r.RefB), Relationship: r.Relationship}
 }
 
 // each calls decode for every element of the array that is next in dec
