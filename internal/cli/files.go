@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // readLimited reads a file no larger than limit bytes: everything the CLI
@@ -29,21 +30,28 @@ func readLimited(name string, limit int64) ([]byte, error) {
 // replaceFile writes a file the user named. A regular file (or a new one)
 // is written to a temporary file beside it and renamed into place, so a
 // failed run leaves the old content, never half a file; it keeps an
-// existing file's mode, and a new one gets perm. A symbolic link is written
-// through, not replaced. Anything else that exists (/dev/null, /dev/stdout,
-// a FIFO) is written in place: renaming over it would destroy the device,
-// as happened to /dev/null when this was not so. Errors name the file as
-// the user gave it.
+// existing file's mode, and a new one gets perm. A symbolic link at the
+// destination is replaced by the new file, never written through: in a
+// checkout of a stranger's pull request, "sbom.cdx.json" may be a link to
+// ~/.bashrc. Paths under /dev and /proc (/dev/stdout, /dev/null,
+// /proc/self/fd/N), and anything that exists and is not a regular file or
+// a link (a FIFO), are written in place: renaming over them would destroy
+// the device, as happened to /dev/null when this was not so. Errors name
+// the file as the user gave it.
 func replaceFile(name string, perm os.FileMode, write func(io.Writer) error) error {
 	target := name
-	if resolved, err := filepath.EvalSymlinks(name); err == nil {
-		target = resolved
+	if abs, err := filepath.Abs(name); err == nil && (strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/")) {
+		return writeInPlace(name, name, write)
 	}
-	if fi, err := os.Stat(target); err == nil {
-		if !fi.Mode().IsRegular() {
+	if fi, err := os.Lstat(target); err == nil {
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			// replaced, with perm
+		case !fi.Mode().IsRegular():
 			return writeInPlace(name, target, write)
+		default:
+			perm = fi.Mode().Perm()
 		}
-		perm = fi.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
 	if err != nil {

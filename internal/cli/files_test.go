@@ -44,17 +44,21 @@ func TestReplaceFile(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 
-	// A symbolic link is written through, not replaced.
+	// A symbolic link is replaced by a new file, not written through (a
+	// checkout may plant "sbom.json" -> ~/.bashrc).
 	link := filepath.Join(dir, "link.json")
 	os.Symlink("out.json", link)
-	if err := replaceFile(link, 0o644, writeString("three")); err != nil {
+	if err := replaceFile(link, 0o600, writeString("three")); err != nil {
 		t.Fatal(err)
 	}
-	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
-		t.Error("the symlink was replaced by a file")
+	if fi, _ := os.Lstat(link); !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Errorf("link.json is %v, want a regular file 0600", fi.Mode())
 	}
-	if data, _ := os.ReadFile(out); string(data) != "three" {
-		t.Errorf("link target holds %q", data)
+	if data, _ := os.ReadFile(link); string(data) != "three" {
+		t.Errorf("link.json holds %q", data)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "two" {
+		t.Errorf("the link's target was written: %q", data)
 	}
 
 	// A FIFO (like /dev/null, a device) is written in place and survives.
