@@ -100,7 +100,8 @@ func Decode(data []byte) (*inventory.Inventory, Format, error) {
 // format.
 const headSize = 64 << 10
 
-// DecodeReader is Decode of a stream. CycloneDX JSON and SPDX 2.3 JSON are
+// DecodeReader is Decode of a stream. CycloneDX JSON and XML and SPDX 2.3
+// JSON are
 // decoded as they are read, never held whole (up to cyclonedx.MaxStreamSize
 // and spdx.MaxStreamSize, so hallmark reads back the SBOMs of 300,000
 // packages it writes); the other encodings are read into memory, up to
@@ -123,6 +124,8 @@ func DecodeReader(r io.Reader) (*inventory.Inventory, Format, error) {
 	switch {
 	case err == nil && format == CycloneDXJSON:
 		inv, err = cyclonedx.DecodeJSON(br)
+	case err == nil && format == CycloneDXXML:
+		inv, err = cyclonedx.DecodeXML(br)
 	case err == nil && format == SPDXJSON && jsonString(head, "spdxVersion") == "SPDX-2.3":
 		inv, err = spdx.DecodeJSON(br)
 	default:

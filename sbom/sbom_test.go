@@ -176,6 +176,8 @@ func TestDecodeReaderErrors(t *testing.T) {
 		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}`, `unexpected end of input`},
 		{`{"spdxVersion":"SPDX-2.3","packages":[{"name":7}]}`, `packages[0].name: want string, got number`},
 		{`{"spdxVersion":"SPDX-2.3","packages":{}}`, `packages: want an array`},
+		{"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\">\n<components>\n</bom>", "line 3: element <components> closed by </bom>"},
+		{"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components><component type=\"library\"><name>a</name>", "unexpected EOF"},
 	} {
 		_, _, err := sbom.DecodeReader(strings.NewReader(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
