@@ -100,12 +100,12 @@ func Decode(data []byte) (*inventory.Inventory, Format, error) {
 // format.
 const headSize = 64 << 10
 
-// DecodeReader is Decode of a stream. CycloneDX JSON and XML and SPDX 2.3
-// JSON are
-// decoded as they are read, never held whole (up to cyclonedx.MaxStreamSize
-// and spdx.MaxStreamSize, so hallmark reads back the SBOMs of 300,000
-// packages it writes); the other encodings are read into memory, up to
-// MaxSize. Errors of streamed input name byte offsets, not lines.
+// DecodeReader is Decode of a stream. CycloneDX JSON and XML, SPDX 2.3
+// JSON and SPDX tag-value are decoded as they are read, never held whole
+// (up to cyclonedx.MaxStreamSize and spdx.MaxStreamSize, so hallmark reads
+// back the SBOMs of 300,000 packages it writes); SPDX 2.2 JSON, and JSON
+// whose format key is not in the first 64 KiB, are read into memory, up
+// to MaxSize. Errors of streamed JSON name byte offsets, not lines.
 func DecodeReader(r io.Reader) (*inventory.Inventory, Format, error) {
 	br := bufio.NewReaderSize(r, headSize)
 	head, err := br.Peek(headSize)
@@ -128,6 +128,8 @@ func DecodeReader(r io.Reader) (*inventory.Inventory, Format, error) {
 		inv, err = cyclonedx.DecodeXML(br)
 	case err == nil && format == SPDXJSON && jsonString(head, "spdxVersion") == "SPDX-2.3":
 		inv, err = spdx.DecodeJSON(br)
+	case err == nil && format == SPDXTagValue:
+		inv, err = spdx.DecodeTagValue(br)
 	default:
 		// Other encodings, SPDX 2.2, and JSON whose format key lies past
 		// the head.

@@ -69,7 +69,7 @@ func read(data []byte) (doc *v23.Document, err error) {
 		if !bytes.Contains(trimmed, []byte("SPDXVersion:")) {
 			return nil, errors.New("want an SPDX document in JSON ('{') or tag-value (SPDXVersion: SPDX-2.x)")
 		}
-		if err := readTagValue(trimmed, doc); err != nil {
+		if err := readTagValue(bytes.NewReader(trimmed), doc); err != nil {
 			// tools-golang quotes the offending line whole: the message
 			// is cut and escaped, as it ends up on a terminal.
 			return nil, fmt.Errorf("SPDX tag-value: %s", escape.Excerpt(err.Error(), 200))

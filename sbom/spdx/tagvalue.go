@@ -1,9 +1,12 @@
 package spdx
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"unicode"
 
 	"github.com/spdx/tools-golang/convert"
@@ -28,8 +31,8 @@ import (
 // <text> took 48 s, 200 MB hours; issue 15, item 9). tokenize below gives
 // the same pairs in linear time; the pairs then go to tools-golang's own
 // per-version parsers, so what a tag means is still decided there.
-func readTagValue(data []byte, doc *v23.Document) error {
-	pairs, err := tokenize(data)
+func readTagValue(r io.Reader, doc *v23.Document) error {
+	pairs, err := tokenize(r)
 	if err != nil {
 		return err
 	}
@@ -69,70 +72,72 @@ func readTagValue(data []byte, doc *v23.Document) error {
 // tools-golang's ReadTagValues does: lines end at "\n" (a "\r" before it
 // is dropped); blank lines and "#" comments between tags are skipped; a
 // value is trimmed, unless it is "<text>…</text>", which may span lines
-// and is kept as written. A multi-line value is one slice of the input,
-// copied once. Unlike bufio.Scanner there, a line may be longer than 64
-// KiB: the input is already in memory and bounded by MaxSize.
-func tokenize(data []byte) ([]reader.TagValuePair, error) {
+// and is kept as written, built in a strings.Builder. Unlike bufio.Scanner
+// there, a line may be longer than 64 KiB (the input is bounded by the
+// caller).
+func tokenize(r io.Reader) ([]reader.TagValuePair, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
 	var (
-		pairs []reader.TagValuePair
-		tag   string
-		// text is the offset where the open <text> value starts, or -1.
-		text = -1
+		pairs   []reader.TagValuePair
+		tag     string
+		text    strings.Builder // the open <text> value
+		midtext bool
+		long    []byte // a line longer than br's buffer
 	)
-	for off := 0; off < len(data); {
-		lineStart := off
-		line := data[off:]
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
-			off += i + 1
-		} else {
-			off = len(data)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
 		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if len(line) == 0 && err == io.EOF {
+			break
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
 
-		if text >= 0 {
-			i := bytes.Index(line, []byte("</text>"))
-			if i < 0 {
-				continue
+		if midtext {
+			before, _, closed := bytes.Cut(line, []byte("</text>"))
+			text.Write(before)
+			if closed {
+				pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: text.String()})
+				text.Reset()
+				midtext = false
+			} else {
+				text.WriteByte('\n')
 			}
-			pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: textValue(data[text : lineStart+i])})
-			text = -1
-			continue
+		} else if l := bytes.TrimLeftFunc(line, unicode.IsSpace); len(l) > 0 && l[0] != '#' {
+			t, rest, ok := bytes.Cut(l, []byte(":"))
+			if !ok {
+				return nil, fmt.Errorf("no colon found in '%s'", line)
+			}
+			tag = string(bytes.TrimSpace(t))
+			switch _, after, isText := bytes.Cut(rest, []byte("<text>")); {
+			case !isText:
+				pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(bytes.TrimSpace(rest))})
+			default:
+				if value, _, closed := bytes.Cut(after, []byte("</text>")); closed {
+					pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(value)})
+				} else {
+					text.Write(after)
+					text.WriteByte('\n')
+					midtext = true
+				}
+			}
 		}
-
-		l := bytes.TrimLeftFunc(line, unicode.IsSpace)
-		if len(l) == 0 || l[0] == '#' {
-			continue
+		if err == io.EOF {
+			break
 		}
-		t, rest, ok := bytes.Cut(l, []byte(":"))
-		if !ok {
-			return nil, fmt.Errorf("no colon found in '%s'", line)
-		}
-		tag = string(bytes.TrimSpace(t))
-		i := bytes.Index(rest, []byte("<text>"))
-		if i < 0 {
-			pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(bytes.TrimSpace(rest))})
-			continue
-		}
-		after := rest[i+len("<text>"):]
-		if value, _, closed := bytes.Cut(after, []byte("</text>")); closed {
-			pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(value)})
-			continue
-		}
-		// after is a subslice of data: the value starts where it does.
-		text = lineStart + len(line) - len(after)
 	}
-	if text >= 0 {
+	if midtext {
 		return nil, fmt.Errorf("%s: <text> without </text>", tag)
 	}
 	return pairs, nil
-}
-
-// textValue is a multi-line value as tools-golang gives it: the lines
-// joined by "\n", without the "\r" of "\r\n" line ends.
-func textValue(span []byte) string {
-	if bytes.IndexByte(span, '\r') < 0 {
-		return string(span)
-	}
-	return string(bytes.ReplaceAll(span, []byte("\r\n"), []byte("\n")))
 }

@@ -100,7 +100,7 @@ func TestTokenizeMatchesToolsGolang(t *testing.T) {
 func checkTokenize(t *testing.T, in string) {
 	t.Helper()
 	want, wantErr := reader.ReadTagValues(strings.NewReader(in))
-	got, gotErr := tokenize([]byte(in))
+	got, gotErr := tokenize(strings.NewReader(in))
 	if (wantErr != nil) != (gotErr != nil) {
 		t.Fatalf("input %q: error %v, tools-golang %v", in, gotErr, wantErr)
 	}
