@@ -112,3 +112,19 @@ func BenchmarkMap(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParse: no input panics, and what Parse accepts decodes into Maps
+// without yaml.v3 expanding past the budget.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"a: 1\n", "a: &x [1, 2]\nb: *x\n", laughs(3), "a: 1\na: 2\n", "? [k]\n: v\n", "- [a, b]\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(data, 10_000)
+		if err != nil {
+			return
+		}
+		var m Map[Map[string]]
+		_ = doc.Decode(&m)
+	})
+}
