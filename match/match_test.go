@@ -3,6 +3,8 @@ package match
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -460,6 +462,127 @@ func BenchmarkMatch(b *testing.B) {
 				if _, err := Match(context.Background(), db, inv, Options{}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// TestIntroducedByMatchesWalk compares introducedBy with one breadth-first
+// walk per vulnerable package (the definition, and the code it replaced)
+// on random graphs with cycles, self-loops, unknown and application nodes.
+func TestIntroducedByMatchesWalk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 500 {
+		n := 2 + rng.IntN(30)
+		inv := &inventory.Inventory{}
+		purl := func(i int) string { return fmt.Sprintf("pkg:npm/p%d@1.0.0", i) }
+		noDirect := rng.IntN(4) == 0 // an SBOM without directness
+		for i := range n {
+			p := inventory.Package{Name: fmt.Sprintf("p%d", i), Version: "1.0.0", PURL: purl(i), Direct: !noDirect && rng.IntN(4) == 0}
+			if rng.IntN(10) == 0 {
+				p.Type = "application"
+			}
+			if rng.IntN(12) != 0 { // some nodes only appear in relationships
+				inv.Packages = append(inv.Packages, p)
+			}
+		}
+		for range rng.IntN(3 * n) {
+			inv.Relationships = append(inv.Relationships, inventory.Relationship{From: purl(rng.IntN(n)), To: purl(rng.IntN(n)), Type: inventory.DependsOn})
+		}
+		res := &Result{}
+		for _, p := range inv.Packages {
+			if rng.IntN(2) == 0 {
+				res.Packages = append(res.Packages, PackageResult{Name: p.Name, Version: p.Version, PURL: p.PURL, Direct: p.Direct})
+			}
+		}
+		want := &Result{Packages: slices.Clone(res.Packages)}
+		introducedByWalk(inv, want)
+		introducedBy(inv, res)
+		for i := range res.Packages {
+			if !slices.Equal(res.Packages[i].IntroducedBy, want.Packages[i].IntroducedBy) {
+				t.Fatalf("round %d, %s: introducedBy %v, walk %v\ninventory %+v", round, res.Packages[i].PURL, res.Packages[i].IntroducedBy, want.Packages[i].IntroducedBy, inv)
+			}
+		}
+	}
+}
+
+// introducedByWalk is the definition: for each transitive vulnerable
+// package, walk back through transitive packages to the direct ones.
+func introducedByWalk(inv *inventory.Inventory, res *Result) {
+	if len(inv.Relationships) == 0 {
+		return
+	}
+	parents := map[string][]string{}
+	for _, r := range inv.Relationships {
+		parents[r.To] = append(parents[r.To], r.From)
+	}
+	pkgs := map[string]*inventory.Package{}
+	for i := range inv.Packages {
+		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
+	}
+	isDirect := func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
+	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
+		isTo := map[string]bool{}
+		for _, r := range inv.Relationships {
+			isTo[r.To] = true
+		}
+		derived := map[string]bool{}
+		for _, r := range inv.Relationships {
+			if !isTo[r.From] {
+				derived[r.To] = true
+			}
+		}
+		isDirect = func(purl string) bool { return derived[purl] }
+	}
+	for i := range res.Packages {
+		pr := &res.Packages[i]
+		if pr.Direct || isDirect(pr.PURL) {
+			continue
+		}
+		seen := map[string]bool{pr.PURL: true}
+		queue := []string{pr.PURL}
+		var direct []string
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, par := range parents[cur] {
+				if seen[par] {
+					continue
+				}
+				seen[par] = true
+				pp := pkgs[par]
+				if pp == nil || pp.Type == "application" {
+					continue
+				}
+				if isDirect(par) {
+					direct = append(direct, par)
+					continue
+				}
+				queue = append(queue, par)
+			}
+		}
+		slices.Sort(direct)
+		pr.IntroducedBy = direct
+	}
+}
+
+// BenchmarkIntroducedByChain: a chain of n transitive packages under one
+// direct one, every package vulnerable: one walk per package was n²/2.
+func BenchmarkIntroducedByChain(b *testing.B) {
+	for _, n := range []int{1000, 4000, 16000} {
+		inv := &inventory.Inventory{}
+		res := &Result{}
+		for i := range n {
+			p := inventory.Package{Name: fmt.Sprintf("p%d", i), Version: "1.0.0", PURL: fmt.Sprintf("pkg:npm/p%d@1.0.0", i), Direct: i == 0}
+			inv.Packages = append(inv.Packages, p)
+			res.Packages = append(res.Packages, PackageResult{Name: p.Name, PURL: p.PURL, Direct: p.Direct})
+			if i > 0 {
+				inv.Relationships = append(inv.Relationships, inventory.Relationship{From: fmt.Sprintf("pkg:npm/p%d@1.0.0", i-1), To: p.PURL, Type: inventory.DependsOn})
+			}
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				introducedBy(inv, res)
 			}
 		})
 	}
