@@ -632,32 +632,7 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 	if len(inv.Relationships) == 0 {
 		return
 	}
-	parents := map[string][]string{}
-	for _, r := range inv.Relationships {
-		parents[r.To] = append(parents[r.To], r.From)
-	}
-	pkgs := map[string]*inventory.Package{}
-	for i := range inv.Packages {
-		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
-	}
-	isDirect := func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
-	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
-		// SBOMs from other tools say nothing about directness, but their
-		// dependency graph does: the direct dependencies are what the
-		// roots (packages nothing depends on: the project itself) depend
-		// on.
-		isTo := map[string]bool{}
-		for _, r := range inv.Relationships {
-			isTo[r.To] = true
-		}
-		derived := map[string]bool{}
-		for _, r := range inv.Relationships {
-			if !isTo[r.From] {
-				derived[r.To] = true
-			}
-		}
-		isDirect = func(purl string) bool { return derived[purl] }
-	}
+	parents, pkgs, isDirect := dependencyGraph(inv)
 	known := func(purl string) bool { pp := pkgs[purl]; return pp != nil && pp.Type != "application" }
 	// through: a walk goes on through a package; introducer: it stops
 	// there and names it.
@@ -794,6 +769,38 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 			pr.IntroducedBy = slices.Clone(direct)
 		}
 	}
+}
+
+// dependencyGraph indexes the relationships by their target and the
+// packages by purl, and says which packages are direct dependencies.
+func dependencyGraph(inv *inventory.Inventory) (parents map[string][]string, pkgs map[string]*inventory.Package, isDirect func(string) bool) {
+	parents = map[string][]string{}
+	for _, r := range inv.Relationships {
+		parents[r.To] = append(parents[r.To], r.From)
+	}
+	pkgs = map[string]*inventory.Package{}
+	for i := range inv.Packages {
+		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
+	}
+	isDirect = func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
+	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
+		// SBOMs from other tools say nothing about directness, but their
+		// dependency graph does: the direct dependencies are what the
+		// roots (packages nothing depends on: the project itself) depend
+		// on.
+		isTo := map[string]bool{}
+		for _, r := range inv.Relationships {
+			isTo[r.To] = true
+		}
+		derived := map[string]bool{}
+		for _, r := range inv.Relationships {
+			if !isTo[r.From] {
+				derived[r.To] = true
+			}
+		}
+		isDirect = func(purl string) bool { return derived[purl] }
+	}
+	return parents, pkgs, isDirect
 }
 
 // union returns the sorted, deduplicated union of own and the sorted sets,

@@ -512,28 +512,7 @@ func introducedByWalk(inv *inventory.Inventory, res *Result) {
 	if len(inv.Relationships) == 0 {
 		return
 	}
-	parents := map[string][]string{}
-	for _, r := range inv.Relationships {
-		parents[r.To] = append(parents[r.To], r.From)
-	}
-	pkgs := map[string]*inventory.Package{}
-	for i := range inv.Packages {
-		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
-	}
-	isDirect := func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
-	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
-		isTo := map[string]bool{}
-		for _, r := range inv.Relationships {
-			isTo[r.To] = true
-		}
-		derived := map[string]bool{}
-		for _, r := range inv.Relationships {
-			if !isTo[r.From] {
-				derived[r.To] = true
-			}
-		}
-		isDirect = func(purl string) bool { return derived[purl] }
-	}
+	parents, pkgs, isDirect := dependencyGraph(inv)
 	for i := range res.Packages {
 		pr := &res.Packages[i]
 		if pr.Direct || isDirect(pr.PURL) {
