@@ -112,6 +112,24 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// FuzzDecodeReader fuzzes the streaming decoders (CycloneDX JSON and XML,
+// SPDX 2.3 JSON and tag-value), which the CLI uses for files and stdin and
+// FuzzDecode, reading from memory, reaches only in part.
+func FuzzDecodeReader(f *testing.F) {
+	sbomtest.AddSeeds(f, "cyclonedx/testdata/*.cdx.*", "spdx/testdata/*.spdx*", "cyclonedx/testdata/foreign/*.json", "spdx/testdata/foreign/*.spdx")
+	f.Add([]byte("SPDXVersion: SPDX-2.3\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, format, err := sbom.DecodeReader(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if !sbom.IsFormat(string(format)) {
+			t.Fatalf("DecodeReader returned unknown format %q", format)
+		}
+		sbomtest.CheckPURLs(t, inv)
+	})
+}
+
 // TestDecodeReader: the streaming decoders read every SBOM to the inventory
 // Decode reads from memory: hallmark's own in every format, and the
 // foreign ones of the codecs' tests.
