@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -11,16 +10,18 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/hallmark-dev/hallmark/internal/cli"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testscript files")
 
 func TestMain(m *testing.M) {
+	// TestInterrupt runs this binary as hallmark itself, to send it a real
+	// signal.
+	if os.Getenv("HALLMARK_TEST_AS_MAIN") == "1" {
+		main()
+	}
 	testscript.Main(m, map[string]func(){
-		"hallmark": func() {
-			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
-		},
+		"hallmark": func() { os.Exit(run(os.Args[1:])) },
 	})
 }
 

@@ -23,6 +23,10 @@ const (
 	ExitFindings = 1 // scan: findings at or above --fail-on; verify: verification failed
 	ExitError    = 2 // usage error or nothing could be done
 	ExitPartial  = 3 // output written, but some inputs were skipped (listed on stderr and in the output)
+	// ExitInterrupted is the shells' code for a process ended by SIGINT
+	// (128+2): a script that runs hallmark stops as if Ctrl-C had reached
+	// it directly, and nothing half done passes for a failure of the input.
+	ExitInterrupted = 130
 )
 
 // exitError carries an exit code through cobra.
@@ -63,6 +67,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if ctx.Err() != nil {
+		// Cancelled (Ctrl-C): whatever failed failed because of it, so the
+		// error says so rather than blaming a download or a file.
+		fmt.Fprintln(stderr, "hallmark: interrupted")
+		return ExitInterrupted
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
