@@ -11,6 +11,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/sign"
 )
 
 // attestFlags let sbom and scan sign what they write as an in-toto
@@ -33,28 +34,46 @@ func (f *attestFlags) check() error {
 	return nil
 }
 
-// write signs predicate about target and writes the bundle.
-func (a *app) writeAttestation(f attestFlags, target inventory.Target, predicateType string, predicate []byte) error {
+// attestation is an --attest made ready before any output is written: the
+// subject's digest found and the key opened, so that a target with no
+// digest or a key that does not open fails with nothing written.
+type attestation struct {
+	bundle  string
+	subject attest.Subject
+	signer  *sign.Signer
+}
+
+// prepareAttestation checks what --attest needs of target and opens the
+// key; nil when --attest is not given.
+func (a *app) prepareAttestation(f attestFlags, target inventory.Target) (*attestation, error) {
 	if f.bundle == "" {
-		return nil
+		return nil, nil
 	}
 	subject, err := targetSubject(target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	signer, err := a.loadSigner(f.key)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	bundle, err := attest.Attest(signer, predicateType, predicate, []attest.Subject{subject})
+	return &attestation{bundle: f.bundle, subject: subject, signer: signer}, nil
+}
+
+// write signs predicate about the prepared subject and writes the bundle.
+func (a *app) writeAttestation(at *attestation, predicateType string, predicate []byte) error {
+	if at == nil {
+		return nil
+	}
+	bundle, err := attest.Attest(at.signer, predicateType, predicate, []attest.Subject{at.subject})
 	if err != nil {
 		return err
 	}
-	if err := writeFileMode(f.bundle, bundle, 0o644); err != nil {
+	if err := writeFileMode(at.bundle, bundle, 0o644); err != nil {
 		return err
 	}
 	if !a.quiet {
-		fmt.Fprintf(a.stderr, "hallmark: attestation (%s) about %s written to %s\n", predicateType, subject.Name, f.bundle)
+		fmt.Fprintf(a.stderr, "hallmark: attestation (%s) about %s written to %s\n", predicateType, at.subject.Name, at.bundle)
 	}
 	return nil
 }

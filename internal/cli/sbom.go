@@ -69,7 +69,11 @@ reproduced byte for byte.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if att.bundle == "" {
+			at, err := a.prepareAttestation(att, inv.Target)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if at == nil {
 				// Streamed to the output: never the whole SBOM in memory.
 				if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, format) }); err != nil {
 					return withCode(ExitError, err)
@@ -85,7 +89,7 @@ reproduced byte for byte.`,
 			if err := a.writeOutput(output, func(w io.Writer) error { _, err := w.Write(out.Bytes()); return err }); err != nil {
 				return withCode(ExitError, err)
 			}
-			if err := a.writeAttestation(att, inv.Target, predicateType, out.Bytes()); err != nil {
+			if err := a.writeAttestation(at, predicateType, out.Bytes()); err != nil {
 				return withCode(ExitError, err)
 			}
 			return a.reportSkipped(inv)

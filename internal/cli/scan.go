@@ -104,6 +104,10 @@ written but some inputs were skipped.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			at, err := a.prepareAttestation(att, inv.Target)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
 			store, err := a.openForScan(cmd, dir, inv, offline, source)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -150,13 +154,13 @@ written but some inputs were skipped.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if att.bundle != "" {
+			if at != nil {
 				// The predicate is the JSON report, whatever -o shows.
 				var pred bytes.Buffer
 				if err := report.FindingsJSON(&pred, res); err != nil {
 					return withCode(ExitError, err)
 				}
-				if err := a.writeAttestation(att, inv.Target, attest.PredicateScan, pred.Bytes()); err != nil {
+				if err := a.writeAttestation(at, attest.PredicateScan, pred.Bytes()); err != nil {
 					return withCode(ExitError, err)
 				}
 			}

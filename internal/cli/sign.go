@@ -34,6 +34,13 @@ no transparency-log entry and no timestamp.`,
 			if bundlePath != "" && len(args) > 1 {
 				return withCode(ExitError, errors.New("--bundle names one output: with several files, each gets FILE.sigstore.json"))
 			}
+			// Every file is checked before the first bundle is written, so
+			// a mistyped name does not leave half the files signed.
+			for _, file := range args {
+				if err := signable(file); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			s, err := a.loadSigner(keyPath)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -75,6 +82,24 @@ func (a *app) signFile(s *sign.Signer, file, out string) error {
 	}
 	if !a.quiet && out != "-" {
 		fmt.Fprintf(a.stderr, "wrote %s\n", out)
+	}
+	return nil
+}
+
+// signable checks that file can be opened and is a regular file (or a
+// device or pipe the user names on purpose), not a directory.
+func signable(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s: is a directory, not a file to sign", file)
 	}
 	return nil
 }
