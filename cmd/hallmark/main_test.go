@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testscript files")
