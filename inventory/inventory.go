@@ -283,3 +283,33 @@ func (inv *Inventory) Package(id string) *Package {
 	}
 	return nil
 }
+
+// DirectDependencies returns the one test of "is this a direct dependency"
+// that every consumer shares (scan's "introduced by", rank's direct
+// column, the sbom table's direct/transitive): each package's Direct flag,
+// which the extractors set from the manifests and the SBOM decoders from
+// the target's own edges. An edge from the project is not enough wherever
+// the flags exist: a go.mod requires its indirect dependencies too, and
+// they are transitive. Only an inventory in which no package is marked
+// direct (an SBOM that says nothing about directness) falls back to its
+// graph: what the roots, the packages nothing depends on, depend on.
+func (inv *Inventory) DirectDependencies() func(purl string) bool {
+	direct := map[string]bool{}
+	for i := range inv.Packages {
+		if inv.Packages[i].Direct {
+			direct[inv.Packages[i].PURL] = true
+		}
+	}
+	if len(direct) == 0 {
+		isTo := make(map[string]bool, len(inv.Relationships))
+		for _, r := range inv.Relationships {
+			isTo[r.To] = true
+		}
+		for _, r := range inv.Relationships {
+			if !isTo[r.From] {
+				direct[r.To] = true
+			}
+		}
+	}
+	return func(purl string) bool { return direct[purl] }
+}

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -186,5 +187,48 @@ func TestNormalizeMergesProperties(t *testing.T) {
 	want := `[{"name":"hallmark:go:build:CGO_ENABLED","value":"0"},{"name":"hallmark:go:build:GOOS","value":"linux"},{"name":"hallmark:go:build:GOOS","value":"darwin"}]`
 	if string(got) != want {
 		t.Errorf("properties:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestDirectDependencies(t *testing.T) {
+	rel := func(from, to string) Relationship { return Relationship{From: from, To: to, Type: DependsOn} }
+	for _, tc := range []struct {
+		name string
+		inv  Inventory
+		want []string
+	}{{
+		name: "flags win over the root's edges (a go.mod's indirect requirements)",
+		inv: Inventory{
+			Packages: []Package{
+				{PURL: "pkg:golang/example.com/app", Type: "application"},
+				{PURL: "pkg:golang/a@v1", Direct: true},
+				{PURL: "pkg:golang/b@v1"},
+			},
+			Relationships: []Relationship{rel("pkg:golang/example.com/app", "pkg:golang/a@v1"), rel("pkg:golang/example.com/app", "pkg:golang/b@v1")},
+		},
+		want: []string{"pkg:golang/a@v1"},
+	}, {
+		name: "no flags: what the roots depend on",
+		inv: Inventory{
+			Packages:      []Package{{PURL: "pkg:npm/app@1", Type: "application"}, {PURL: "pkg:npm/a@1"}, {PURL: "pkg:npm/b@1"}},
+			Relationships: []Relationship{rel("pkg:npm/app@1", "pkg:npm/a@1"), rel("pkg:npm/a@1", "pkg:npm/b@1")},
+		},
+		want: []string{"pkg:npm/a@1"},
+	}, {
+		name: "neither flags nor edges",
+		inv:  Inventory{Packages: []Package{{PURL: "pkg:npm/a@1"}}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			isDirect := tc.inv.DirectDependencies()
+			var got []string
+			for _, p := range tc.inv.Packages {
+				if isDirect(p.PURL) {
+					got = append(got, p.PURL)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("direct = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

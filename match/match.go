@@ -772,7 +772,8 @@ func introducedBy(inv *inventory.Inventory, res *Result) {
 }
 
 // dependencyGraph indexes the relationships by their target and the
-// packages by purl, and says which packages are direct dependencies.
+// packages by purl, and says which packages are direct dependencies (see
+// inventory.DirectDependencies).
 func dependencyGraph(inv *inventory.Inventory) (parents map[string][]string, pkgs map[string]*inventory.Package, isDirect func(string) bool) {
 	parents = map[string][]string{}
 	for _, r := range inv.Relationships {
@@ -782,25 +783,7 @@ func dependencyGraph(inv *inventory.Inventory) (parents map[string][]string, pkg
 	for i := range inv.Packages {
 		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
 	}
-	isDirect = func(purl string) bool { return pkgs[purl] != nil && pkgs[purl].Direct }
-	if !slices.ContainsFunc(inv.Packages, func(p inventory.Package) bool { return p.Direct }) {
-		// SBOMs from other tools say nothing about directness, but their
-		// dependency graph does: the direct dependencies are what the
-		// roots (packages nothing depends on: the project itself) depend
-		// on.
-		isTo := map[string]bool{}
-		for _, r := range inv.Relationships {
-			isTo[r.To] = true
-		}
-		derived := map[string]bool{}
-		for _, r := range inv.Relationships {
-			if !isTo[r.From] {
-				derived[r.To] = true
-			}
-		}
-		isDirect = func(purl string) bool { return derived[purl] }
-	}
-	return parents, pkgs, isDirect
+	return parents, pkgs, inv.DirectDependencies()
 }
 
 // union returns the sorted, deduplicated union of own and the sorted sets,

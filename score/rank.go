@@ -52,6 +52,7 @@ func Rank(products []Product) []*Ranked {
 	for _, prod := range products {
 		inv := prod.Inv
 		roots := rootIDs(inv)
+		isDirect := inv.DirectDependencies()
 		keyOf := map[string]string{}
 		for i := range inv.Packages {
 			p := &inv.Packages[i]
@@ -75,14 +76,7 @@ func Rank(products []Product) []*Ranked {
 			if !slices.Contains(r.Products, prod.Name) {
 				r.Products = append(r.Products, prod.Name)
 			}
-			direct := p.Direct
-			for _, rel := range inv.Relationships {
-				if rel.To == p.PURL && roots[rel.From] {
-					direct = true
-					break
-				}
-			}
-			if direct && !slices.Contains(r.Direct, prod.Name) {
+			if isDirect(p.PURL) && !slices.Contains(r.Direct, prod.Name) {
 				r.Direct = append(r.Direct, prod.Name)
 			}
 		}

@@ -31,7 +31,7 @@ import (
 // printed under the table and included in JSON output.
 var rankColumns = []struct{ Name, How string }{
 	{"products", "number of input products (SBOMs or targets) whose inventory contains the package, directly or transitively"},
-	{"direct", "products that declare the package themselves (the inventory's direct flag, or an edge from the product's root component)"},
+	{"direct", "products that declare the package themselves (the inventory's direct flag, as sbom shows it; for an SBOM that marks nothing direct, what its root depends on)"},
 	{"pkg_dependents", "distinct packages of the portfolio that depend on it, from the SBOMs' dependency relationships"},
 	{"upstream", "source repository from the purl's vcs_url qualifier, the Go module path, or a fixed list of known Go mappings; otherwise unknown (npm, PyPI, crates need registry metadata)"},
 	{"criticality", "OpenSSF criticality score from a local clone in --repos (matched by repository name) and/or a --signals file record (matched by repository URL); coverage is the share of the scorer's weight whose signals were present"},
