@@ -74,6 +74,18 @@ type Input struct {
 	Distro *inventory.Distro
 	// MaxSize bounds how much of any one file an extractor may read.
 	MaxSize int64
+	// BinaryFacts asks extractors of binaries to record, besides packages,
+	// what matching needs to know about the file (AddGoBinary).
+	BinaryFacts bool
+
+	goBinaries []inventory.GoBinary
+}
+
+// AddGoBinary records the facts about the Go binary being extracted; Run
+// puts them in Inventory.GoBinaries. Extractors call it only when
+// BinaryFacts is set.
+func (in *Input) AddGoBinary(b inventory.GoBinary) {
+	in.goBinaries = append(in.goBinaries, b)
 }
 
 // ErrTooLarge is returned when a file exceeds the size limit.

@@ -46,6 +46,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Workers is the number of files parsed at once (0: GOMAXPROCS).
 	Workers int
+	// BinaryFacts records, for each Go binary, the facts matching needs for
+	// reachability (Inventory.GoBinaries: platform, packages, functions).
+	// It costs a read of each binary's symbol table, which no SBOM needs,
+	// so only scans set it.
+	BinaryFacts bool
 }
 
 // npmLockfiles speak for the node_modules directory beside them.
@@ -60,6 +65,7 @@ type job struct {
 type result struct {
 	pkgs []inventory.Package
 	rels []inventory.Relationship
+	bins []inventory.GoBinary
 	skip *inventory.Skipped
 }
 
@@ -173,7 +179,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = runOne(ctx, fsys, inv.Distro, limit, jobs[i])
+				results[i] = runOne(ctx, fsys, inv.Distro, limit, opts.BinaryFacts, jobs[i])
 			}
 		}()
 	}
@@ -191,6 +197,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 	for _, r := range results {
 		inv.Packages = append(inv.Packages, r.pkgs...)
 		inv.Relationships = append(inv.Relationships, r.rels...)
+		inv.GoBinaries = append(inv.GoBinaries, r.bins...)
 		if r.skip != nil {
 			skip(r.skip.Path, r.skip.Reason)
 		}
@@ -250,7 +257,7 @@ func walk(ctx context.Context, fsys fs.FS, visit func(p string, d fs.DirEntry, e
 	return nil
 }
 
-func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int64, j job) (res result) {
+func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int64, binaryFacts bool, j job) (res result) {
 	defer func() {
 		// Extractors must not panic on any input; if one does, the file is
 		// skipped and the walk goes on, and the fuzz targets are there to find it.
@@ -258,7 +265,7 @@ func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int
 			res = result{skip: &inventory.Skipped{Path: j.path, Reason: fmt.Sprintf("%s: internal error: %v", j.ex.Name(), r)}}
 		}
 	}()
-	in := &Input{FS: fsys, Path: j.path, Info: j.info, Distro: distro, MaxSize: limit}
+	in := &Input{FS: fsys, Path: j.path, Info: j.info, Distro: distro, MaxSize: limit, BinaryFacts: binaryFacts}
 	pkgs, rels, err := j.ex.Extract(ctx, in)
 	if err != nil {
 		reason := err.Error()
@@ -272,7 +279,7 @@ func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int
 			pkgs[i].Locations = []string{j.path}
 		}
 	}
-	return result{pkgs: pkgs, rels: rels}
+	return result{pkgs: pkgs, rels: rels, bins: in.goBinaries}
 }
 
 func hasAny(fsys fs.FS, dir string, names []string) bool {

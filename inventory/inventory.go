@@ -171,6 +171,10 @@ type Inventory struct {
 	Packages      []Package      `json:"packages"`
 	Relationships []Relationship `json:"relationships,omitempty"`
 	Skipped       []Skipped      `json:"skipped,omitempty"`
+	// GoBinaries are the facts about Go executables that matching needs
+	// (see GoBinary), sorted by path; recorded only when asked for, and
+	// never written out.
+	GoBinaries []GoBinary `json:"-"`
 }
 
 // Normalize merges packages that share a purl, sorts everything into a
@@ -227,6 +231,11 @@ func (inv *Inventory) Normalize() {
 		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
 	})
 	inv.Skipped = slices.Compact(inv.Skipped)
+
+	// One set of facts per file: a path is walked once, so a repeat can
+	// only come from merging inventories, and the first is kept.
+	slices.SortStableFunc(inv.GoBinaries, func(a, b GoBinary) int { return strings.Compare(a.Path, b.Path) })
+	inv.GoBinaries = slices.CompactFunc(inv.GoBinaries, func(a, b GoBinary) bool { return a.Path == b.Path })
 }
 
 // merge folds q, the same package found elsewhere, into p.

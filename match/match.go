@@ -21,6 +21,10 @@
 // it in; OpenVEX and CycloneDX VEX statements suppress findings; and for
 // Go binaries, findings are marked "called" when a vulnerable symbol is in
 // the binary's symbol table (a binary-level approximation of govulncheck).
+// Matching takes data and opens no file: the symbol tables come with the
+// inventory (inventory.GoBinary, recorded by extract/golang when the
+// extraction is asked for binary facts), so a binary inside an image is
+// labelled as one on disk is.
 package match
 
 import (
@@ -178,10 +182,6 @@ type Result struct {
 type Options struct {
 	// VEX statements to apply.
 	VEX *VEX
-	// Root is the directory the inventory's locations are relative to; Go
-	// binaries found there are read for symbol reachability. Empty skips
-	// reachability.
-	Root string
 }
 
 // Match matches every package of inv against src.
@@ -244,9 +244,7 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 		}
 		opts.VEX.apply(res, apps)
 	}
-	if opts.Root != "" {
-		markReachability(opts.Root, res)
-	}
+	markReachability(inv, res)
 	res.finish()
 	return res, nil
 }

@@ -295,88 +295,79 @@ func TestCleanScanJSON(t *testing.T) {
 	}
 }
 
-// TestReachability reads this test binary's own function table: it calls
-// testing.(*T).Run, so a finding whose symbols include T.Run is "called",
-// one naming only an absent symbol is "imported only", and one naming a
-// package that is not linked is "not imported".
+// TestReachability labels findings from the facts of a binary that calls
+// testing.(*T).Run and links net/http: a finding whose symbols include
+// T.Run is "called", one naming only an absent symbol is "imported only",
+// and one naming a package that is not linked is "not imported".
 func TestReachability(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := readGoBinary(exe)
-	if err != nil {
-		t.Skipf("cannot read this platform's binary: %v", err)
-	}
-	if !bin.funcs["testing.T.Run"] || !bin.pkgs["testing"] {
-		t.Fatal("testing.(*T).Run not found in the test binary's function table")
+	funcs := []string{"testing.T.Run", "testing.Main", "net/http.Server.Serve", "github.com/docker/docker-credential-helpers/client.Get"}
+	bin := &inventory.GoBinary{
+		Path: "usr/bin/app", GOOS: "linux", GOARCH: "amd64",
+		Packages:  []string{"github.com/docker/docker-credential-helpers/client", "net/http", "testing"},
+		Functions: inventory.NewFunctionSet(slices.Values(funcs)),
 	}
 	entry := func(path string, syms ...string) *vulndb.Affected {
 		es, _ := json.Marshal(map[string]any{"imports": []map[string]any{{"path": path, "symbols": syms}}})
 		return &vulndb.Affected{EcosystemSpecific: es}
 	}
+	platform := func(goos, goarch string) *vulndb.Affected {
+		imp := map[string]any{"path": "testing", "symbols": []string{"T.Run"}}
+		if goos != "" {
+			imp["goos"] = []string{goos}
+		}
+		if goarch != "" {
+			imp["goarch"] = []string{goarch}
+		}
+		es, _ := json.Marshal(map[string]any{"imports": []map[string]any{imp}})
+		return &vulndb.Affected{EcosystemSpecific: es}
+	}
 	for _, tt := range []struct {
-		entry *vulndb.Affected
-		want  string
-		syms  []string
+		module string
+		entry  *vulndb.Affected
+		want   string
+		syms   []string
 	}{
-		{entry("testing", "T.Run", "NoSuchFunction"), ReachCalled, []string{"testing.T.Run"}},
-		{entry("testing", "NoSuchFunction"), ReachImported, nil},
-		{entry("net/smtp", "SendMail"), ReachNotImported, nil},
-		{entry("testing"), ReachCalled, nil},
-		{&vulndb.Affected{}, ReachCalled, nil}, // no packages listed: the module "testing" is present
+		{"stdlib", entry("testing", "T.Run", "NoSuchFunction"), ReachCalled, []string{"testing.T.Run"}},
+		{"stdlib", entry("testing", "NoSuchFunction"), ReachImported, nil},
+		{"stdlib", entry("net/smtp", "SendMail"), ReachNotImported, nil},
+		{"stdlib", entry("testing"), ReachCalled, nil},
+		{"stdlib", platform("windows", ""), ReachOtherPlatform, nil},
+		{"stdlib", platform("", "arm64"), ReachOtherPlatform, nil},
+		{"stdlib", platform("linux", "amd64"), ReachCalled, []string{"testing.T.Run"}},
+		// No packages listed: the whole module is vulnerable, so any of
+		// its packages in the binary counts, on "/" boundaries only.
+		{"testing", &vulndb.Affected{}, ReachCalled, nil},
+		{"github.com/docker/docker-credential-helpers", &vulndb.Affected{}, ReachCalled, nil},
+		{"github.com/docker/docker", &vulndb.Affected{}, ReachNotImported, nil},
+		{"example.com/absent", &vulndb.Affected{}, ReachNotImported, nil},
 	} {
 		f := &Finding{entries: []*vulndb.Affected{tt.entry}}
-		r := bin.reach(f, "testing", "bin")
-		if r == nil || r.Status != tt.want || !slices.Equal(r.Symbols, tt.syms) {
-			t.Errorf("reach(%s) = %+v, want %s %v", tt.entry.EcosystemSpecific, r, tt.want, tt.syms)
+		r := reach(bin, f, tt.module)
+		if r == nil || r.Status != tt.want || !slices.Equal(r.Symbols, tt.syms) || r.Binary != "usr/bin/app" {
+			t.Errorf("reach(%s, %s) = %+v, want %s %v", tt.module, tt.entry.EcosystemSpecific, r, tt.want, tt.syms)
 		}
-	}
-	// Packages limited to another platform do not apply.
-	other := "windows"
-	if bin.goos == "windows" {
-		other = "linux"
-	}
-	es, _ := json.Marshal(map[string]any{"imports": []map[string]any{{"path": "testing", "goos": []string{other}, "symbols": []string{"T.Run"}}}})
-	if r := bin.reach(&Finding{entries: []*vulndb.Affected{{EcosystemSpecific: es}}}, "stdlib", "bin"); bin.goos != "" && r.Status != ReachOtherPlatform {
-		t.Errorf("%s-only package: %+v", other, r)
-	}
-	if r := bin.reach(&Finding{entries: []*vulndb.Affected{{}}}, "example.com/absent", "bin"); r.Status != ReachNotImported {
-		t.Errorf("absent module: %+v", r)
-	}
-
-	if _, err := readGoBinary(filepath.Join("testdata", "targets", "gin", "go.mod")); err == nil {
-		t.Error("go.mod read as a binary")
 	}
 
 	// Through a result: packages found in the binary get labels and the
 	// result carries the approximation note; go.mod locations do not.
+	inv := &inventory.Inventory{GoBinaries: []inventory.GoBinary{*bin}}
 	res := &Result{Packages: []PackageResult{
-		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{filepath.Base(exe)}, Findings: []Finding{{ID: "GO-X", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
+		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{"usr/bin/app"}, Findings: []Finding{{ID: "GO-X", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
 		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []string{"go.mod"}, Findings: []Finding{{ID: "GO-Y", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
 	}}
-	markReachability(filepath.Dir(exe), res)
-	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != filepath.Base(exe) {
+	markReachability(inv, res)
+	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != "usr/bin/app" {
 		t.Errorf("binary package: reachability %+v", r)
 	}
 	if res.Packages[1].Findings[0].Reachability != nil || res.ReachabilityNote != ReachabilityNote {
 		t.Errorf("go.mod package labelled, or note missing: %+v %q", res.Packages[1].Findings[0].Reachability, res.ReachabilityNote)
 	}
-}
-
-func TestSplitSymbol(t *testing.T) {
-	for in, want := range map[string]string{
-		"net/http.(*Server).ListenAndServe":               "net/http Server.ListenAndServe",
-		"golang.org/x/net/http2.(*serverConn).goAway":     "golang.org/x/net/http2 serverConn.goAway",
-		"example.com/m/v2.Map[go.shape.int,go.shape.int]": "example.com/m/v2 Map",
-		"example.com/m.(*T[...]).Method":                  "example.com/m T.Method",
-		"main.main":                                       "main main",
-		"gopkg.in/yaml%2ev3.Unmarshal":                    "gopkg.in/yaml.v3 Unmarshal",
-	} {
-		p, s := splitSymbol(in)
-		if p+" "+s != want {
-			t.Errorf("splitSymbol(%q) = %q %q, want %q", in, p, s, want)
-		}
+	// Without facts (an SBOM, or an sbom-only extraction) nothing is
+	// labelled and no note is written.
+	res.Packages[0].Findings[0].Reachability, res.ReachabilityNote = nil, ""
+	markReachability(&inventory.Inventory{}, res)
+	if res.Packages[0].Findings[0].Reachability != nil || res.ReachabilityNote != "" {
+		t.Errorf("labelled without binary facts: %+v %q", res.Packages[0].Findings[0].Reachability, res.ReachabilityNote)
 	}
 }
 
@@ -433,7 +424,7 @@ func TestGoldenScans(t *testing.T) {
 				t.Fatal(err)
 			}
 			inv.Target = inventory.Target{Name: target, Kind: "directory"}
-			res, err := Match(context.Background(), db, inv, Options{Root: dir})
+			res, err := Match(context.Background(), db, inv, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -46,6 +46,14 @@ func TestScripts(t *testing.T) {
 			for _, k := range []string{"HALLMARK_DEBIAN_IMAGE", "HALLMARK_DEBIAN_IMAGE_PKGS"} {
 				env.Setenv(k, os.Getenv(k))
 			}
+			// Scripts that build a Go program ([exec:go]) use this
+			// process's build cache, so that they do not compile the
+			// standard library again (testscript's HOME is no home).
+			if c := os.Getenv("GOCACHE"); c != "" {
+				env.Setenv("GOCACHE", c)
+			} else if dir, err := os.UserCacheDir(); err == nil {
+				env.Setenv("GOCACHE", filepath.Join(dir, "go-build"))
+			}
 			return nil
 		},
 		// [testdata]: the shared real data is present (scripts that need it

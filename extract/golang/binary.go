@@ -27,7 +27,8 @@ func (Binary) Claims(p string, mode fs.FileMode) bool {
 
 // Extract implements extract.Extractor. Files that are not Go binaries, or
 // carry no build information (built outside module mode, or stripped of
-// it), yield nothing and no error.
+// it), yield nothing and no error. With in.BinaryFacts it also records the
+// binary's platform, packages and functions (inventory.GoBinary).
 func (Binary) Extract(ctx context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
 	ra, closeFn, err := in.OpenReaderAt()
 	if err != nil {
@@ -42,6 +43,15 @@ func (Binary) Extract(ctx context.Context, in *extract.Input) ([]inventory.Packa
 		return nil, nil, nil
 	}
 	pkgs, rels := fromBuildInfo(bi)
+	if in.BinaryFacts {
+		// A binary whose function table cannot be read (over the limits,
+		// or damaged) still has its modules; matching then says nothing
+		// about reachability in it rather than calling everything
+		// unreachable.
+		if b, err := goBinaryFacts(ra, in.Path, bi); err == nil {
+			in.AddGoBinary(b)
+		}
+	}
 	return pkgs, rels, nil
 }
 

@@ -124,7 +124,11 @@ import (
 
 var version = "dev"
 
-func main() { fmt.Println(greet.Hello(), local.Name, util.Twice("!"), version) }
+// Called through variables, so that the compiler cannot inline them and
+// the binary's function table lists them.
+var hello, twice = greet.Hello, util.Twice
+
+func main() { fmt.Println(hello(), local.Name, twice("!"), version) }
 `)
 	bin = filepath.Join(app, "app")
 	run(app, "build", "-tags=netgo,hallmark", "-ldflags=-X main.version=1.2.3", "-o", bin, "./cmd/app")
@@ -252,5 +256,11 @@ func FuzzBinary(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		extracttest.Fuzz(t, Binary{}, "app.exe", data)
+		// The function table, read only when binary facts are asked for.
+		if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
+			if b, err := goBinaryFacts(bytes.NewReader(data), "app.exe", bi); err == nil && b.Functions.Len() == 0 {
+				t.Fatal("facts without functions")
+			}
+		}
 	})
 }

@@ -19,6 +19,15 @@
 //   - Go binaries: the build information read by debug/buildinfo
 //     (https://pkg.go.dev/debug/buildinfo): main module, dependencies with
 //     their replacements and sums, the Go version and the build settings.
+//     When the extraction asks for binary facts (extract.Options.
+//     BinaryFacts, set by scans), also the function table (pclntab, read
+//     with debug/gosym from ELF, Mach-O and PE files; Go 1.2 and later
+//     layouts) as an inventory.GoBinary: GOOS/GOARCH, the packages and the
+//     functions, spelled as the Go vulnerability database spells symbols,
+//     for match's reachability. The facts are not written to SBOMs. The
+//     table is read only up to 256 MiB and 524,288 functions (about 170 MB
+//     while parsing, 4 MB kept); a binary over either, or whose table
+//     cannot be read, gets no facts, and its findings no reachability.
 //
 // The standard library is reported as the package "stdlib" of the Go
 // ecosystem with the version written as the Go vulnerability database's OSV

@@ -100,7 +100,9 @@ written but some inputs were skipped.`,
 				return withCode(ExitError, err)
 			}
 
-			inv, root, err := a.scanTarget(cmd, args[0], extract.Options{MaxFileSize: maxSize})
+			// BinaryFacts: the symbol tables of Go binaries, for
+			// reachability; sbom does not read them.
+			inv, root, err := a.scanTarget(cmd, args[0], extract.Options{MaxFileSize: maxSize, BinaryFacts: true})
 			if err != nil {
 				return withCode(ExitError, err)
 			}
@@ -113,7 +115,7 @@ written but some inputs were skipped.`,
 				return withCode(ExitError, err)
 			}
 			defer store.Close()
-			res, err := match.Match(cmd.Context(), store, inv, match.Options{VEX: vex, Root: root})
+			res, err := match.Match(cmd.Context(), store, inv, match.Options{VEX: vex})
 			if err != nil {
 				return withCode(ExitError, err)
 			}

@@ -163,7 +163,7 @@ func (v *dbVulns) OpenVulnerabilities(ctx context.Context, root string) ([]postu
 	if err != nil {
 		return nil, err
 	}
-	res, err := match.Match(ctx, store, inv, match.Options{Root: root})
+	res, err := match.Match(ctx, store, inv, match.Options{})
 	if err != nil {
 		return nil, err
 	}
