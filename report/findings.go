@@ -30,6 +30,8 @@ type FindingsOptions struct {
 	// it, else absolute; slash-separated. Empty leaves locations as they
 	// are.
 	URIBase string
+	// XML selects the XML encoding of the CycloneDX VDR.
+	XML bool
 }
 
 // severityColor uses codes of one length so tabwriter's column widths,

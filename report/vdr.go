@@ -18,6 +18,7 @@ import (
 // `hallmark sbom` writes it, with one vulnerabilities[] entry per finding
 // whose affects points at the package's component. Suppressed findings are
 // included with their VEX analysis, so the document is also a VEX.
+// opts.XML selects CycloneDX XML; JSON otherwise.
 func FindingsVDR(w io.Writer, inv *inventory.Inventory, res *match.Result, t time.Time, opts FindingsOptions) error {
 	// The SBOM's own BOM, not a re-read of its encoding: for 300,000
 	// components encoding, decoding and re-encoding it took 45 s and
@@ -101,6 +102,9 @@ func FindingsVDR(w io.Writer, inv *inventory.Inventory, res *match.Result, t tim
 	}
 	if len(vulns) > 0 {
 		bom.Vulnerabilities = &vulns
+	}
+	if opts.XML {
+		return cyclonedx.WriteXML(w, bom)
 	}
 	return cyclonedx.WriteJSON(w, bom)
 }

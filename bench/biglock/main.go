@@ -5,7 +5,7 @@
 // deterministic seed makes runs comparable.
 //
 //	go run ./bench/biglock -n 1450000 -o /tmp/big/package-lock.json
-//	hallmark sbom /tmp/big/package-lock.json -o cyclonedx-json --output /dev/null
+//	hallmark sbom /tmp/big/package-lock.json -o cyclonedx-json=/dev/null
 package main
 
 import (

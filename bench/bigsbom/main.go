@@ -12,7 +12,7 @@
 //
 //	go run ./bench/bigsbom -n 300000 -o /tmp/big.cdx.json
 //	hallmark scan /tmp/big.cdx.json -o json
-//	hallmark sbom convert /tmp/big.cdx.json --to spdx-json
+//	hallmark sbom convert /tmp/big.cdx.json -o spdx-json
 package main
 
 import (

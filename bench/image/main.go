@@ -102,7 +102,7 @@ func main() {
 	check(setup.Run("", "go", "build", "-o", hallmark, "./cmd/hallmark"))
 	tools := []tool{{
 		name: "hallmark",
-		argv: func(img, out string) []string { return []string{hallmark, "sbom", "-q", img, "--output", out} },
+		argv: func(img, out string) []string { return []string{hallmark, "sbom", "-q", img, "--file", out} },
 		env:  []string{"SOURCE_DATE_EPOCH=0"},
 	}}
 	if syft := filepath.Join(peers, "syft"); exists(syft) {

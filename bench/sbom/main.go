@@ -152,7 +152,7 @@ func main() {
 		hOut := filepath.Join(dir, in.name+".hallmark.cdx.json")
 		sOut := filepath.Join(dir, in.name+".syft.cdx.json")
 		r := inputResult{Name: in.name, Path: in.path, LoadBefore: measure.LoadAvg()}
-		hArgs := []string{hallmark, "sbom", "-q", in.path, "--output", hOut}
+		hArgs := []string{hallmark, "sbom", "-q", in.path, "--file", hOut}
 		h, hn := best(hArgs, []string{"SOURCE_DATE_EPOCH=0"})
 		sArgs := []string{syft, "scan", scheme + in.path, "-q", "-o", "cyclonedx-json=" + sOut}
 		s, sn := best(sArgs, []string{"SYFT_CHECK_FOR_APP_UPDATE=false"})

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -153,12 +152,16 @@ func (a *app) reportInvalid(inv []vulndb.Invalid) error {
 }
 
 func (a *app) dbStatusCmd(dbFlag *string) *cobra.Command {
-	var format string
+	var out outputFlags
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what the database holds and how old it is",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
 			dir, err := dbDir(*dbFlag)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -167,18 +170,20 @@ func (a *app) dbStatusCmd(dbFlag *string) *cobra.Command {
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			switch format {
-			case formatJSON:
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			case formatTable:
-				return writeStatus(a.stdout, st, time.Now())
+			now := time.Now()
+			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
+				if o.format == formatJSON {
+					return writeJSON(w, st)
+				}
+				return writeStatus(w, st, now)
+			})
+			if err != nil {
+				return withCode(ExitError, err)
 			}
-			return withCode(ExitError, fmt.Errorf("unknown format %q (want table or json)", format))
+			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", formatTable, "output format: table or json")
+	out.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }
 

@@ -53,11 +53,10 @@ type rankRow struct {
 
 func (a *app) rankCmd() *cobra.Command {
 	var (
-		flags  scoreFlags
-		repos  string
-		format string
-		output string
-		top    int
+		flags scoreFlags
+		repos string
+		out   outputFlags
+		top   int
 	)
 	cmd := &cobra.Command{
 		Use:   "rank SBOM|DIR...",
@@ -81,8 +80,9 @@ Output (-o): table (default), json or csv.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if format != formatTable && format != formatJSON && format != "csv" {
-				return withCode(ExitError, fmt.Errorf("unknown format %q (want table, json or csv)", format))
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			var products []score.Product
 			var skipped []string
@@ -122,7 +122,7 @@ Output (-o): table (default), json or csv.`,
 			if vulnNote != "" && !a.quiet {
 				fmt.Fprintf(a.stderr, "hallmark: %s\n", escape.Text(vulnNote))
 			}
-			if err := a.writeOutput(output, func(w io.Writer) error { return writeRank(w, format, rows) }); err != nil {
+			if err := a.writeOutputs(outs, func(w io.Writer, o output) error { return writeRank(w, o.format, rows) }); err != nil {
 				return withCode(ExitError, err)
 			}
 			if len(skipped) > 0 {
@@ -138,8 +138,7 @@ Output (-o): table (default), json or csv.`,
 	}
 	flags.register(cmd)
 	cmd.Flags().StringVar(&repos, "repos", os.Getenv("HALLMARK_REPOS"), "directory of local git clones (DIR/name or DIR/owner/name) to score (env HALLMARK_REPOS)")
-	cmd.Flags().StringVarP(&format, "format", "o", formatTable, "output format: table, json or csv")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	out.register(cmd, "HALLMARK_RANK_FORMAT", []string{formatTable, formatJSON, formatCSV}, formatTable)
 	cmd.Flags().IntVar(&top, "top", 0, "show only the first N packages (0: all)")
 	return cmd
 }
@@ -350,7 +349,7 @@ func writeRank(w io.Writer, format string, rows []rankRow) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
-	case "csv":
+	case formatCSV:
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"rank", "package", "ecosystem", "versions", "products", "direct", "pkg_dependents", "upstream", "upstream_source", "criticality", "coverage", "criticality_source", "posture", "vulns"})
 		for _, r := range rows {

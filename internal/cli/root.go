@@ -156,3 +156,10 @@ func isTerminal(w io.Writer) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// warn prints a warning for people on stderr, unless -q.
+func (a *app) warn(msg string) {
+	if !a.quiet {
+		fmt.Fprintf(a.stderr, "warning: %s\n", msg)
+	}
+}

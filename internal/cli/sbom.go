@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,17 +24,12 @@ import (
 	"github.com/hallmark-dev/hallmark/source/image"
 )
 
-// inventoryFormats are the outputs of `hallmark sbom` that are not SBOM
-// standards.
-const (
-	formatJSON  = "json"
-	formatTable = "table"
-)
+// sbomFormats are what `hallmark sbom` and `sbom convert` write.
+var sbomFormats = []string{formatCycloneDXJSON, formatCycloneDXXML, formatSPDXJSON, formatSPDXTagValue, formatJSON, formatTable}
 
 func (a *app) sbomCmd() *cobra.Command {
 	var (
-		format      string
-		output      string
+		out         outputFlags
 		maxSize     int64
 		nodeModules bool
 		att         attestFlags
@@ -44,22 +40,37 @@ func (a *app) sbomCmd() *cobra.Command {
 		Long: `Inventory TARGET (a directory, a single lockfile or manifest, or a binary)
 and write an SBOM.
 
-Formats (-o): cyclonedx-json (default, CycloneDX 1.6), cyclonedx-xml,
-spdx-json (SPDX 2.3), spdx-tag-value, json (hallmark's inventory), table.
+Formats (-o FORMAT, or -o FORMAT=FILE, repeatable: several outputs from one
+inventory): cyclonedx-json (CycloneDX 1.6), cyclonedx-xml, spdx-json
+(SPDX 2.3), spdx-tag-value, json (hallmark's inventory), table. syft's
+names work too: cyclonedx (XML), spdx (tag-value), syft-table. The default
+is table on a terminal and cyclonedx-json otherwise.
 Timestamps come from SOURCE_DATE_EPOCH when it is set, so output can be
 reproduced byte for byte.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			setMemoryLimit()
-			predicateType := ""
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			// The attestation's predicate is the first JSON SBOM output.
+			predicateType, attested := "", -1
 			if att.bundle != "" {
-				switch format {
-				case "cyclonedx-json":
-					predicateType = attest.PredicateCycloneDX
-				case "spdx-json":
-					predicateType = attest.PredicateSPDX
-				default:
-					return withCode(ExitError, fmt.Errorf("--attest needs -o cyclonedx-json or spdx-json (a predicate is JSON), not %q", format))
+				for i, o := range outs {
+					switch o.format {
+					case formatCycloneDXJSON:
+						predicateType = attest.PredicateCycloneDX
+					case formatSPDXJSON:
+						predicateType = attest.PredicateSPDX
+					default:
+						continue
+					}
+					attested = i
+					break
+				}
+				if attested < 0 {
+					return withCode(ExitError, fmt.Errorf("--attest needs -o cyclonedx-json or spdx-json (a predicate is JSON)"))
 				}
 				if err := att.check(); err != nil {
 					return withCode(ExitError, err)
@@ -73,30 +84,32 @@ reproduced byte for byte.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if at == nil {
-				// Streamed to the output: never the whole SBOM in memory.
-				if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, format) }); err != nil {
+			// Streamed to each output: never the whole SBOM in memory,
+			// except the attested one, made once so that what is written
+			// and what is signed are the same bytes.
+			var signed bytes.Buffer
+			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
+				if attested >= 0 && o == outs[attested] {
+					if err := encodeInventory(&signed, inv, o.format); err != nil {
+						return err
+					}
+					_, err := w.Write(signed.Bytes())
+					return err
+				}
+				return encodeInventory(w, inv, o.format)
+			})
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if at != nil {
+				if err := a.writeAttestation(at, predicateType, signed.Bytes()); err != nil {
 					return withCode(ExitError, err)
 				}
-				return a.reportSkipped(inv)
-			}
-			// The SBOM is made once: what is written and what is signed are
-			// the same bytes.
-			var out bytes.Buffer
-			if err := encodeInventory(&out, inv, format); err != nil {
-				return withCode(ExitError, err)
-			}
-			if err := a.writeOutput(output, func(w io.Writer) error { _, err := w.Write(out.Bytes()); return err }); err != nil {
-				return withCode(ExitError, err)
-			}
-			if err := a.writeAttestation(at, predicateType, out.Bytes()); err != nil {
-				return withCode(ExitError, err)
 			}
 			return a.reportSkipped(inv)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", envOr("HALLMARK_SBOM_FORMAT", "cyclonedx-json"), "output format: cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json, table (env HALLMARK_SBOM_FORMAT)")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	out.register(cmd, "HALLMARK_SBOM_FORMAT", sbomFormats, formatCycloneDXJSON)
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	cmd.Flags().BoolVar(&nodeModules, "node-modules", false, "also walk node_modules directories that sit beside a lockfile")
 	att.register(cmd, "the SBOM")
@@ -107,25 +120,33 @@ reproduced byte for byte.`,
 // sbomConvertCmd reads an SBOM of any producer and writes it in another
 // format, through the inventory.
 func (a *app) sbomConvertCmd() *cobra.Command {
-	var to, output string
+	var (
+		out outputFlags
+		to  string
+	)
 	cmd := &cobra.Command{
 		Use:   "convert SBOM",
 		Short: "Convert an SBOM (CycloneDX or SPDX, any producer) to another format",
 		Long: `Read SBOM (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2/2.3 JSON or tag-value,
-from any producer; "-" reads stdin) and write it in the format --to names:
-cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json (hallmark's
-inventory) or table. The input format is detected.`,
+from any producer; "-" reads stdin) and write it in the formats -o names,
+as hallmark sbom does: cyclonedx-json, cyclonedx-xml, spdx-json,
+spdx-tag-value, json (hallmark's inventory) or table; -o FORMAT=FILE
+writes a file. The input format is detected.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			setMemoryLimit()
-			if !sbom.IsFormat(to) && to != formatJSON && to != formatTable {
-				return withCode(ExitError, fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", to))
+			if to != "" {
+				a.warn("--to is deprecated: use -o/--output FORMAT")
+				out.values = append(out.values, to)
+			}
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			name := args[0]
 			var (
 				inv    *inventory.Inventory
 				format sbom.Format
-				err    error
 			)
 			if name == "-" {
 				name = "stdin"
@@ -141,14 +162,16 @@ inventory) or table. The input format is detected.`,
 			}
 			a.log.Debug("read SBOM", "file", name, "format", format, "packages", len(inv.Packages))
 			a.warnEmptySBOM(name, inv)
-			if err := a.writeOutput(output, func(w io.Writer) error { return encodeInventory(w, inv, to) }); err != nil {
+			if err := a.writeOutputs(outs, func(w io.Writer, o output) error { return encodeInventory(w, inv, o.format) }); err != nil {
 				return withCode(ExitError, err)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&to, "to", envOr("HALLMARK_SBOM_FORMAT", string(sbom.CycloneDXJSON)), "output format: cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json, table (env HALLMARK_SBOM_FORMAT)")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	out.register(cmd, "HALLMARK_SBOM_FORMAT", sbomFormats, formatCycloneDXJSON)
+	// --to was convert's format flag before -o was one flag everywhere.
+	cmd.Flags().StringVar(&to, "to", "", "")
+	_ = cmd.Flags().MarkHidden("to")
 	return cmd
 }
 
@@ -270,7 +293,7 @@ func encodeInventory(w io.Writer, inv *inventory.Inventory, format string) error
 		}
 		return sbom.Encode(w, inv, sbom.Format(format), sbom.EncodeOptions{Time: t, ToolVersion: Version()})
 	}
-	return fmt.Errorf("unknown format %q (want cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, json or table)", format)
+	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(sbomFormats, ", "))
 }
 
 // sourceDateEpoch is the time SBOMs record: SOURCE_DATE_EPOCH when set

@@ -21,12 +21,9 @@ import (
 	"github.com/hallmark-dev/hallmark/vulndb"
 )
 
-// Output formats of `hallmark scan`.
-const (
-	formatSARIF     = "sarif"
-	formatCycloneDX = "cyclonedx"
-	formatMarkdown  = "markdown"
-)
+// scanFormats are what `hallmark scan` writes; the CycloneDX ones are a
+// VDR (the SBOM with its vulnerabilities).
+var scanFormats = []string{formatTable, formatJSON, formatSARIF, formatCycloneDXJSON, formatCycloneDXXML, formatMarkdown}
 
 // osvExports are the ecosystems OSV publishes an all.zip for that the
 // extractors produce; a scan fetches missing ones only from this list.
@@ -34,11 +31,12 @@ var osvExports = []string{"Alpine", "crates.io", "Debian", "Go", "Maven", "npm",
 
 func (a *app) scanCmd() *cobra.Command {
 	var (
-		format, output, failOn, dbFlag, source string
-		vexFiles                               []string
-		offline                                bool
-		maxSize                                int64
-		att                                    attestFlags
+		out                    outputFlags
+		failOn, dbFlag, source string
+		vexFiles               []string
+		offline                bool
+		maxSize                int64
+		att                    attestFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan TARGET|SBOM",
@@ -47,9 +45,11 @@ func (a *app) scanCmd() *cobra.Command {
 SPDX, from any producer), and match every package against the local OSV
 database.
 
-Formats (-o): table (the default on a terminal), json (the default otherwise),
-sarif (2.1.0, for code scanning), cyclonedx (a CycloneDX 1.6 VDR: the SBOM
-with its vulnerabilities), markdown (for pull-request comments).
+Formats (-o FORMAT, or -o FORMAT=FILE, repeatable): table (the default on a
+terminal), json (the default otherwise), sarif (2.1.0, for code scanning),
+cyclonedx-json and cyclonedx-xml (a CycloneDX 1.6 VDR: the SBOM with its
+vulnerabilities; "cyclonedx" is the XML one, as in grype), markdown (for
+pull-request comments).
 
 Without a database, or without the advisories of an ecosystem the target
 has, scan downloads them first (as hallmark db update --ecosystem would);
@@ -61,16 +61,9 @@ written but some inputs were skipped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			setMemoryLimit()
-			if format == "" {
-				format = formatJSON
-				if isTerminal(a.stdout) {
-					format = formatTable
-				}
-			}
-			switch format {
-			case formatTable, formatJSON, formatSARIF, formatCycloneDX, formatMarkdown:
-			default:
-				return withCode(ExitError, fmt.Errorf("unknown format %q (want table, json, sarif, cyclonedx or markdown)", format))
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			if err := att.check(); err != nil {
 				return withCode(ExitError, err)
@@ -131,13 +124,16 @@ written but some inputs were skipped.`,
 					res.Summary.NotChecked[string(p.Ecosystem)]++
 				}
 			}
-			opts := report.FindingsOptions{Color: isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", ToolVersion: Version()}
+			base := report.FindingsOptions{ToolVersion: Version()}
 			if root != "" {
-				opts.Line = lineFinder(root)
-				opts.URIBase = uriBase(root)
+				base.Line = lineFinder(root)
+				base.URIBase = uriBase(root)
 			}
-			err = a.writeOutput(output, func(w io.Writer) error {
-				switch format {
+			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
+				opts := base
+				opts.Color = a.color(o)
+				opts.XML = o.format == formatCycloneDXXML
+				switch o.format {
 				case formatTable:
 					return report.FindingsTable(w, res, opts)
 				case formatJSON:
@@ -177,8 +173,7 @@ written but some inputs were skipped.`,
 			return a.reportSkipped(inv)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", envOr("HALLMARK_SCAN_FORMAT", ""), "output format: table, json, sarif, cyclonedx, markdown (env HALLMARK_SCAN_FORMAT; default table on a terminal, else json)")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	out.register(cmd, "HALLMARK_SCAN_FORMAT", scanFormats, formatJSON)
 	cmd.Flags().StringVar(&failOn, "fail-on", envOr("HALLMARK_FAIL_ON", "none"), "exit 1 when a finding is rated at or above this: none, any, low, medium, high, critical (env HALLMARK_FAIL_ON)")
 	cmd.Flags().StringArrayVar(&vexFiles, "vex", nil, "OpenVEX or CycloneDX VEX file whose not_affected/fixed statements suppress findings (repeatable)")
 	cmd.Flags().BoolVar(&offline, "offline", envBool("HALLMARK_OFFLINE"), "never use the network; fail if the database is missing (env HALLMARK_OFFLINE)")

@@ -79,9 +79,8 @@ func parseDate(s string) (time.Time, error) {
 
 func (a *app) scoreCmd() *cobra.Command {
 	var (
-		flags  scoreFlags
-		format string
-		output string
+		flags scoreFlags
+		out   outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "score PATH",
@@ -108,15 +107,16 @@ partial (a shallow clone, a workflow that does not parse).`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if format != formatTable && format != formatJSON {
-				return withCode(ExitError, fmt.Errorf("unknown format %q (want table or json)", format))
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			rep, err := score.Project(cmd.Context(), args[0], score.Options{AsOf: asOf, Scorer: sc, Signals: sig, Vulns: a.vulnSource(cmd, flags.db)})
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			err = a.writeOutput(output, func(w io.Writer) error {
-				if format == formatJSON {
+			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
+				if o.format == formatJSON {
 					enc := json.NewEncoder(w)
 					enc.SetIndent("", "  ")
 					return enc.Encode(rep)
@@ -138,8 +138,7 @@ partial (a shallow clone, a workflow that does not parse).`,
 		},
 	}
 	flags.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "o", envOr("HALLMARK_SCORE_FORMAT", formatTable), "output format: table or json (env HALLMARK_SCORE_FORMAT)")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	out.register(cmd, "HALLMARK_SCORE_FORMAT", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }
 

@@ -33,8 +33,9 @@ type verifyOutput struct {
 
 func (a *app) verifyCmd() *cobra.Command {
 	var (
-		bundlePath, keyPath, rootPath, policyPath, format string
-		id                                                sign.Identity
+		bundlePath, keyPath, rootPath, policyPath string
+		id                                        sign.Identity
+		out                                       outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify FILE... --bundle BUNDLE (--key PUB | --trusted-root ROOT --certificate-identity ID --certificate-oidc-issuer URL)",
@@ -54,18 +55,19 @@ log entries.
 For an attestation, FILE must be one of the statement's subjects (give
 several files with one --bundle to check several subjects). Without
 --bundle, each FILE is verified against its own FILE.sigstore.json, all in
-one run (-o json then writes an array when there is more than one file).
+one run.
 
 --policy FILE adds rules (YAML or JSON): identities (subject/issuer, exact
 or regexp), predicateTypes, subjects, signedAfter/signedBefore.
 
 Output says what was verified (identity, issuer, time source, log index);
--o json for machines. Exit status: 0 verified, 1 verification failed (the
+-o json for machines: an array with one object per bundle checked. Exit status: 0 verified, 1 verification failed (the
 reason on stderr, and in the JSON), 2 usage error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != formatJSON {
-				return withCode(ExitError, fmt.Errorf("-o %s: want text or json", format))
+			outs, err := out.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			opts, err := a.verifyOptions(keyPath, rootPath, policyPath, id)
 			if err != nil {
@@ -89,34 +91,34 @@ reason on stderr, and in the JSON), 2 usage error.`,
 					jobs = append(jobs, job{[]string{f}, f + ".sigstore.json"})
 				}
 			}
-			var outs []verifyOutput
+			var results []verifyOutput
 			failed := 0
 			for _, j := range jobs {
-				out, err := a.verifyOne(j.files, j.bundle, verifier)
+				r, err := a.verifyOne(j.files, j.bundle, verifier)
 				if err != nil {
 					return withCode(ExitError, err)
 				}
-				if !out.Verified {
+				if !r.Verified {
 					failed++
-					fmt.Fprintf(a.stderr, "hallmark: %s: %s\n", escape.Text(strings.Join(j.files, ", ")), escape.Text(out.Error))
+					fmt.Fprintf(a.stderr, "hallmark: %s: %s\n", escape.Text(strings.Join(j.files, ", ")), escape.Text(r.Error))
 				}
-				outs = append(outs, out)
+				results = append(results, r)
 			}
-			if format == formatJSON {
-				var v any = outs
-				if len(outs) == 1 {
-					v = outs[0]
+			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
+				if o.format == formatJSON {
+					// Always an array, one element per bundle, so a
+					// script reads one shape however many files it gave.
+					return writeJSON(w, results)
 				}
-				err = writeJSON(a.stdout, v)
-			} else {
-				for _, out := range outs {
-					if out.Verified {
-						if err = writeVerifyText(a.stdout, out); err != nil {
-							break
+				for _, r := range results {
+					if r.Verified {
+						if err := writeVerifyText(w, r); err != nil {
+							return err
 						}
 					}
 				}
-			}
+				return nil
+			})
 			if err != nil {
 				return withCode(ExitError, err)
 			}
@@ -135,7 +137,7 @@ reason on stderr, and in the JSON), 2 usage error.`,
 	f.StringVar(&id.Issuer, "certificate-oidc-issuer", "", "expected OIDC issuer of the certificate")
 	f.StringVar(&id.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "expected OIDC issuer, as an RE2 regexp (unanchored)")
 	f.StringVar(&policyPath, "policy", "", "verification policy file (YAML or JSON)")
-	f.StringVarP(&format, "output", "o", "text", "output format: text or json")
+	out.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }
 

@@ -53,23 +53,24 @@ const (
 // Encode writes inv as a CycloneDX 1.6 BOM. inv is not modified.
 func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
 	bom := build(inv, opts)
-	format := cdx.BOMFileFormatJSON
-	if opts.XML {
-		format = cdx.BOMFileFormatXML
-	}
 	if !opts.XML {
 		return WriteJSON(w, bom)
 	}
-	if err := cdx.NewBOMEncoder(w, format).SetPretty(true).SetEscapeHTML(false).Encode(bom); err != nil {
+	return WriteXML(w, bom)
+}
+
+// WriteXML writes bom as pretty XML, with a final newline (encoding/xml
+// writes none, and text files end with one).
+func WriteXML(w io.Writer, bom *cdx.BOM) error {
+	if err := cdx.NewBOMEncoder(w, cdx.BOMFileFormatXML).SetPretty(true).SetEscapeHTML(false).Encode(bom); err != nil {
 		return err
 	}
-	// Text files end with a newline; encoding/xml does not write one.
 	_, err := io.WriteString(w, "\n")
 	return err
 }
 
 // BOM is the CycloneDX 1.6 BOM Encode writes for inv, for callers that add
-// to it (the VDR adds vulnerabilities) before WriteJSON.
+// to it (the VDR adds vulnerabilities) before WriteJSON or WriteXML.
 func BOM(inv *inventory.Inventory, opts Options) *cdx.BOM {
 	return build(inv, opts)
 }
