@@ -3,12 +3,12 @@ package match
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
 	"golang.org/x/mod/semver"
 
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/vulndb"
 )
 
@@ -149,4 +149,4 @@ func displayVersion(eco, name, v string) string {
 
 // pep440 is the version grammar of PEP 440, Appendix B
 // (https://peps.python.org/pep-0440/#appendix-b-parsing-version-strings-with-regular-expressions).
-var pep440 = regexp.MustCompile(`^v?(?:(?:[0-9]+)!)?(?:[0-9]+(?:\.[0-9]+)*)(?:[-_\.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?:[0-9]+)?)?(?:(?:-(?:[0-9]+))|(?:[-_\.]?(?:post|rev|r)[-_\.]?(?:[0-9]+)?))?(?:[-_\.]?(?:dev)[-_\.]?(?:[0-9]+)?)?(?:\+(?:[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$`)
+var pep440 = lazyregexp.New(`^v?(?:(?:[0-9]+)!)?(?:[0-9]+(?:\.[0-9]+)*)(?:[-_\.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?:[0-9]+)?)?(?:(?:-(?:[0-9]+))|(?:[-_\.]?(?:post|rev|r)[-_\.]?(?:[0-9]+)?))?(?:[-_\.]?(?:dev)[-_\.]?(?:[0-9]+)?)?(?:\+(?:[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$`)

@@ -46,13 +46,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -367,10 +367,10 @@ func yamlErr(err error) error {
 }
 
 var (
-	shaRef = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	shaRef = lazyregexp.New(`^[0-9a-f]{40}$`)
 	// commentVersion finds a version in a comment such as "v4.2.2",
 	// "tag=v1.2.3", "4.1" or "v4"; a bare number ("ubuntu-24") is not one.
-	commentVersion = regexp.MustCompile(`\bv?[0-9]+(?:\.[0-9]+)+\b|\bv[0-9]+\b`)
+	commentVersion = lazyregexp.New(`\bv?[0-9]+(?:\.[0-9]+)+\b|\bv[0-9]+\b`)
 )
 
 // packageOf makes the package a uses value names; false for local and

@@ -42,9 +42,9 @@ package golang
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"regexp"
 	"strings"
 
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -79,7 +79,7 @@ const StdlibName = "stdlib"
 
 // goTag matches Go release tags: go1.22, go1.22.1, go1.21rc2, go1.19beta1.
 // The same shape golang.org/x/vuln uses to map tags to semantic versions.
-var goTag = regexp.MustCompile(`^go(\d+\.\d+)(\.\d+)?(?:(beta|rc)(\d+))?$`)
+var goTag = lazyregexp.New(`^go(\d+\.\d+)(\.\d+)?(?:(beta|rc)(\d+))?$`)
 
 // StdlibVersion turns a Go version ("go1.22.1", "go1.21rc2",
 // "go1.22.1 X:boringcrypto", "1.22") into the semantic version OSV's Go

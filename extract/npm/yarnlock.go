@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -28,7 +28,7 @@ func (YarnLock) Claims(p string, _ fs.FileMode) bool {
 
 // berryMarker starts yarn berry's lockfiles; yarn 1 never writes a
 // top-level __metadata entry.
-var berryMarker = regexp.MustCompile(`(?m)^"?__metadata"?:`)
+var berryMarker = lazyregexp.New(`(?m)^"?__metadata"?:`)
 
 // Extract implements extract.Extractor.
 func (YarnLock) Extract(ctx context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -91,7 +91,7 @@ type logicalLine struct {
 
 // commentRE is pip's COMMENT_RE: a "#" at the start of a line or after
 // whitespace starts a comment, so "url#egg=x" is not one.
-var commentRE = regexp.MustCompile(`(^|\s+)#.*$`)
+var commentRE = lazyregexp.New(`(^|\s+)#.*$`)
 
 // logicalLines joins continuation lines and strips comments the way pip's
 // join_lines and ignore_comments do: a line ending in "\" continues on the
@@ -315,7 +315,7 @@ func requirementPackage(s string) (*inventory.Package, error) {
 	return &p, nil
 }
 
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+var schemeRE = lazyregexp.New(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 func isURL(s string) bool { return schemeRE.MatchString(s) }
 

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -108,10 +108,10 @@ type gemspec struct {
 var (
 	// specNew finds the block that makes the specification and its
 	// variable; args holds what is passed to new.
-	specNew = regexp.MustCompile(`Gem::Specification\.new\b\s*(?:\((?P<pargs>[^)]*)\)|(?P<args>[^{]*?))\s*(?:do|\{)\s*\|\s*(?P<var>[a-z_][A-Za-z0-9_]*)\s*\|`)
+	specNew = lazyregexp.New(`Gem::Specification\.new\b\s*(?:\((?P<pargs>[^)]*)\)|(?P<args>[^{]*?))\s*(?:do|\{)\s*\|\s*(?P<var>[a-z_][A-Za-z0-9_]*)\s*\|`)
 	// assign finds "VAR.attr = value" (not ==); the variable is checked
 	// by the caller.
-	assign = regexp.MustCompile(`^\s*([a-z_][A-Za-z0-9_]*)\.(name|version|license|licenses)\s*=([^=~].*)?$`)
+	assign = lazyregexp.New(`^\s*([a-z_][A-Za-z0-9_]*)\.(name|version|license|licenses)\s*=([^=~].*)?$`)
 )
 
 // parseGemspec reads the literal name, version and licenses. Errors start

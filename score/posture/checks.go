@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 )
 
 // binaryExts are Scorecard's binary artifact types (checks/raw/binary_artifact.go).
@@ -94,7 +95,7 @@ func (r *run) binaryArtifacts() Result {
 
 // untrustedContext are the github.event fields an attacker controls
 // (Scorecard's containsUntrustedContextPattern).
-var untrustedContext = regexp.MustCompile(`(issue\.title|issue\.body|pull_request\.title|pull_request\.body|comment\.body|review\.body|review_comment\.body|pages.*\.page_name|commits.*\.message|head_commit\.message|head_commit\.author\.email|head_commit\.author\.name|commits.*\.author\.email|commits.*\.author\.name|pull_request\.head\.ref|pull_request\.head\.label|pull_request\.head\.repo\.default_branch)`)
+var untrustedContext = lazyregexp.New(`(issue\.title|issue\.body|pull_request\.title|pull_request\.body|comment\.body|review\.body|review_comment\.body|pages.*\.page_name|commits.*\.message|head_commit\.message|head_commit\.author\.email|head_commit\.author\.name|commits.*\.author\.email|commits.*\.author\.name|pull_request\.head\.ref|pull_request\.head\.label|pull_request\.head\.repo\.default_branch)`)
 
 func isUntrusted(expr string) bool {
 	if strings.Contains(expr, "github.head_ref") {
@@ -315,7 +316,7 @@ func ignoredJobPermissions(w *Workflow) map[string]bool {
 	return ignored
 }
 
-var mvnReleasePrepare = regexp.MustCompile(`mvn.*release:prepare`)
+var mvnReleasePrepare = lazyregexp.New(`mvn.*release:prepare`)
 
 // reduceBy is Scorecard's deduction for a top-level write permission.
 func reduceBy(token string) float64 {
@@ -365,7 +366,7 @@ func (r *run) dependencyUpdateTool() Result {
 }
 
 var (
-	goFuzzFunc     = regexp.MustCompile(`(?m)^func (Fuzz[A-Z0-9_][A-Za-z0-9_]*|Fuzz)\(\s*\w+\s+\*testing\.F\s*\)`)
+	goFuzzFunc     = lazyregexp.New(`(?m)^func (Fuzz[A-Z0-9_][A-Za-z0-9_]*|Fuzz)\(\s*\w+\s+\*testing\.F\s*\)`)
 	fuzzMarkerByEx = map[string][]struct{ marker, what string }{
 		".c":    {{"LLVMFuzzerTestOneInput", "libFuzzer"}},
 		".cc":   {{"LLVMFuzzerTestOneInput", "libFuzzer"}},
@@ -436,8 +437,8 @@ func (r *run) fuzzing() Result {
 }
 
 var (
-	licenseName = regexp.MustCompile(`(?i)^(?:([a-z0-9.+-]+)[-_.])?(licen[cs]e|copying|copyright)(?:[-_.]([a-z0-9.+-]+?))?(?:\.(md|markdown|txt|html|rst|adoc|asc|doc|docx|xml|ext|text))?$`)
-	spdxLine    = regexp.MustCompile(`SPDX-License-Identifier:\s*([A-Za-z0-9.+-]+)`)
+	licenseName = lazyregexp.New(`(?i)^(?:([a-z0-9.+-]+)[-_.])?(licen[cs]e|copying|copyright)(?:[-_.]([a-z0-9.+-]+?))?(?:\.(md|markdown|txt|html|rst|adoc|asc|doc|docx|xml|ext|text))?$`)
+	spdxLine    = lazyregexp.New(`SPDX-License-Identifier:\s*([A-Za-z0-9.+-]+)`)
 )
 
 // knownLicenses maps SPDX identifiers hallmark recognises by name, and the
@@ -568,9 +569,9 @@ var securityPolicyPaths = []string{
 }
 
 var (
-	emailRe    = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
-	urlRe      = regexp.MustCompile(`https?://[^\s<>()\[\]"']+`)
-	disclosure = regexp.MustCompile(`(?i)(\b[0-9]{1,4}\b|disclos|vuln)`)
+	emailRe    = lazyregexp.New(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	urlRe      = lazyregexp.New(`https?://[^\s<>()\[\]"']+`)
+	disclosure = lazyregexp.New(`(?i)(\b[0-9]{1,4}\b|disclos|vuln)`)
 )
 
 func (r *run) securityPolicy() Result {
@@ -645,7 +646,7 @@ var sastActions = []struct{ prefix, tool string }{
 	{"hadolint/hadolint-action", "hadolint"},
 }
 
-var sastCommands = regexp.MustCompile(`(?m)(^|[\s;&|(])(semgrep (ci|scan|--config)|gosec |bandit |codeql database |brakeman)`)
+var sastCommands = lazyregexp.New(`(?m)(^|[\s;&|(])(semgrep (ci|scan|--config)|gosec |bandit |codeql database |brakeman)`)
 
 func (r *run) sast() Result {
 	res := Result{Name: SAST, Partial: len(r.workflowErrs) > 0}
@@ -690,7 +691,7 @@ var packagingActions = []struct{ prefix, what string }{
 	{"ko-build/setup-ko", "ko"},
 }
 
-var packagingCommands = regexp.MustCompile(`(?m)(^|[\s;&|(])(npm publish|yarn publish|pnpm publish|npx semantic-release|mvn [^\n]*\bdeploy\b|gradlew? [^\n]*\bpublish|twine upload|poetry publish|flit publish|hatch publish|uv publish|cargo publish|gem push|dotnet nuget push|nuget push|docker push|podman push|ko (publish|build)|mix hex\.publish|goreleaser release)`)
+var packagingCommands = lazyregexp.New(`(?m)(^|[\s;&|(])(npm publish|yarn publish|pnpm publish|npx semantic-release|mvn [^\n]*\bdeploy\b|gradlew? [^\n]*\bpublish|twine upload|poetry publish|flit publish|hatch publish|uv publish|cargo publish|gem push|dotnet nuget push|nuget push|docker push|podman push|ko (publish|build)|mix hex\.publish|goreleaser release)`)
 
 // isPackagingStep reports whether s publishes a package, by the same lists
 // the Packaging check uses.
@@ -739,8 +740,8 @@ func (r *run) packaging() Result {
 }
 
 var (
-	sbomFile = regexp.MustCompile(`(?i).+\.(cdx\.json|cdx\.xml|spdx|spdx\.json|spdx\.xml|spdx\.ya?ml|spdx\.rdf|spdx\.rdf\.xml)$`)
-	rootFile = regexp.MustCompile(`^[^.][^/]*$`)
+	sbomFile = lazyregexp.New(`(?i).+\.(cdx\.json|cdx\.xml|spdx|spdx\.json|spdx\.xml|spdx\.ya?ml|spdx\.rdf|spdx\.rdf\.xml)$`)
+	rootFile = lazyregexp.New(`^[^.][^/]*$`)
 )
 
 func (r *run) sbom() Result {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 )
 
 // Dependency kinds, Scorecard's DependencyUseType names.
@@ -34,9 +36,9 @@ type dep struct {
 }
 
 var (
-	fullSHA   = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	goSemver  = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	hexDigest = regexp.MustCompile(`@sha256:[0-9a-f]{64}`)
+	fullSHA   = lazyregexp.New(`^[0-9a-f]{40}$`)
+	goSemver  = lazyregexp.New(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+	hexDigest = lazyregexp.New(`@sha256:[0-9a-f]{64}`)
 )
 
 func (r *run) pinnedDependencies() Result {
@@ -168,7 +170,7 @@ func lineIndex(text string) func(int) int {
 	return func(i int) int { return 1 + strings.Count(text[:max(0, min(i, len(text)))], "\n") }
 }
 
-var fromLine = regexp.MustCompile(`(?i)^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?`)
+var fromLine = lazyregexp.New(`(?i)^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?`)
 
 // dockerfileDeps reads FROM images and RUN commands.
 func dockerfileDeps(p, text string) []dep {
@@ -207,13 +209,13 @@ func dockerfileDeps(p, text string) []dep {
 }
 
 var (
-	pipInstall = regexp.MustCompile(`(?:^|\s)(?:python[0-9.]*\s+-m\s+)?pip[0-9.]*\s+install\b([^\n;&|]*)`)
-	npmInstall = regexp.MustCompile(`(?:^|\s)npm\s+(install|i)\b([^\n;&|]*)`)
-	goInstall  = regexp.MustCompile(`(?:^|\s)go\s+(install|get)\b([^\n;&|]*)`)
-	pipeToSh   = regexp.MustCompile(`(curl|wget)\b[^\n|]*\|\s*(sudo\s+)?(ba|z|k|da)?sh\b`)
-	procSubst  = regexp.MustCompile(`(ba|z)?sh\s+<\(\s*(curl|wget)\b`)
-	download   = regexp.MustCompile(`(?:curl\b[^\n;&|]*\s(?:-[A-Za-z]*o|--output)\s+(\S+)|wget\b[^\n;&|]*\s-O\s*(\S+))`)
-	hashCheck  = regexp.MustCompile(`(sha(1|224|256|384|512)sum|shasum|gpg\s+--verify|cosign\s+verify)`)
+	pipInstall = lazyregexp.New(`(?:^|\s)(?:python[0-9.]*\s+-m\s+)?pip[0-9.]*\s+install\b([^\n;&|]*)`)
+	npmInstall = lazyregexp.New(`(?:^|\s)npm\s+(install|i)\b([^\n;&|]*)`)
+	goInstall  = lazyregexp.New(`(?:^|\s)go\s+(install|get)\b([^\n;&|]*)`)
+	pipeToSh   = lazyregexp.New(`(curl|wget)\b[^\n|]*\|\s*(sudo\s+)?(ba|z|k|da)?sh\b`)
+	procSubst  = lazyregexp.New(`(ba|z)?sh\s+<\(\s*(curl|wget)\b`)
+	download   = lazyregexp.New(`(?:curl\b[^\n;&|]*\s(?:-[A-Za-z]*o|--output)\s+(\S+)|wget\b[^\n;&|]*\s-O\s*(\S+))`)
+	hashCheck  = lazyregexp.New(`(sha(1|224|256|384|512)sum|shasum|gpg\s+--verify|cosign\s+verify)`)
 )
 
 // shellDeps finds package installs and downloads in a shell script. at maps
@@ -251,7 +253,7 @@ func shellDeps(p, text string, lineAt func(int) int) []dep {
 				at: Finding{Path: p, Line: at(m[0]), Message: "go " + text[m[2]:m[3]] + " without a full version: " + arg}})
 		}
 	}
-	for _, re := range []*regexp.Regexp{pipeToSh, procSubst} {
+	for _, re := range []*lazyregexp.Regexp{pipeToSh, procSubst} {
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			deps = append(deps, dep{kind: depDownload, pinned: false,
 				at: Finding{Path: p, Line: at(m[0]), Message: "downloaded script run without hash verification: " + strings.TrimSpace(text[m[0]:m[1]])}})

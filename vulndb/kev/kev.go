@@ -8,8 +8,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
@@ -37,7 +37,7 @@ type Entry struct {
 	KnownRansomwareCampaignUse string `json:"knownRansomwareCampaignUse,omitempty"`
 }
 
-var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+var cveRE = lazyregexp.New(`^CVE-\d{4}-\d{4,}$`)
 
 // Parse decodes and checks the KEV catalogue. Errors name the entry
 // index and field.
