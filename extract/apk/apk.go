@@ -33,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -189,7 +190,7 @@ func parse(s string) ([]*record, error) {
 			continue
 		}
 		if len(line) < 2 || line[1] != ':' {
-			return nil, fmt.Errorf(`%d: want "X:value", got %q`, lineNo, clip(line))
+			return nil, fmt.Errorf(`%d: want "X:value", got %q`, lineNo, escape.Clip(line, 60))
 		}
 		if cur == nil {
 			cur = &record{line: lineNo}
@@ -221,7 +222,7 @@ func parse(s string) ([]*record, error) {
 		case 'k':
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return nil, fmt.Errorf("%d: k: (provider priority): want a number, got %q", lineNo, clip(v))
+				return nil, fmt.Errorf("%d: k: (provider priority): want a number, got %q", lineNo, escape.Clip(v, 60))
 			}
 			cur.priority = n
 		}
@@ -262,7 +263,7 @@ func (r *record) pkg(distro string) (inventory.Package, error) {
 	}
 	if r.buildTime != "" {
 		if _, err := strconv.ParseInt(r.buildTime, 10, 64); err != nil {
-			return p, fmt.Errorf("%d: package %q: t: (build time): want seconds since 1970, got %q", r.buildTimeLine, r.name, clip(r.buildTime))
+			return p, fmt.Errorf("%d: package %q: t: (build time): want seconds since 1970, got %q", r.buildTimeLine, r.name, escape.Clip(r.buildTime, 60))
 		}
 		p.SetProperty(PropBuildTime, r.buildTime)
 	}
@@ -290,17 +291,10 @@ func checksum(s string) (inventory.Hash, error) {
 		alg, size = "MD5", 16
 		raw, err = hex.DecodeString(s)
 	default:
-		return inventory.Hash{}, fmt.Errorf(`want "Q1" or "Q2" and base64, or 32 hex digits, got %q`, clip(s))
+		return inventory.Hash{}, fmt.Errorf(`want "Q1" or "Q2" and base64, or 32 hex digits, got %q`, escape.Clip(s, 60))
 	}
 	if err != nil || len(raw) != size {
-		return inventory.Hash{}, fmt.Errorf("want a %d-byte %s digest, got %q", size, alg, clip(s))
+		return inventory.Hash{}, fmt.Errorf("want a %d-byte %s digest, got %q", size, alg, escape.Clip(s, 60))
 	}
 	return inventory.Hash{Algorithm: alg, Value: hex.EncodeToString(raw)}, nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

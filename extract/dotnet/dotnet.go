@@ -41,6 +41,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -182,7 +183,7 @@ func parse(data []byte) ([]section, error) {
 			}
 			n, err := strconv.Atoi(string(v))
 			if err != nil || n < 1 || n > 2 {
-				return nil, fmt.Errorf("%d: version: want 1 or 2, got %s", jsonpos.LineAt(data, start), clip(string(v)))
+				return nil, fmt.Errorf("%d: version: want 1 or 2, got %s", jsonpos.LineAt(data, start), escape.Clip(string(v), 60))
 			}
 			version = n
 		case "dependencies":
@@ -276,7 +277,7 @@ func (e *lockEntry) check() error {
 	switch e.Type {
 	case "Direct", "Transitive", "CentralTransitive", "Project":
 	default:
-		return fmt.Errorf("%s.type: want Direct, Transitive, CentralTransitive or Project, got %q", e.at, clip(e.Type))
+		return fmt.Errorf("%s.type: want Direct, Transitive, CentralTransitive or Project, got %q", e.at, escape.Clip(e.Type, 60))
 	}
 	if e.id == "" {
 		return fmt.Errorf("%s: empty package id", e.at)
@@ -287,21 +288,14 @@ func (e *lockEntry) check() error {
 		}
 	}
 	if strings.ContainsAny(e.Resolved, " /?#@") {
-		return fmt.Errorf("%s.resolved: want a version, got %q", e.at, clip(e.Resolved))
+		return fmt.Errorf("%s.resolved: want a version, got %q", e.at, escape.Clip(e.Resolved, 60))
 	}
 	if e.ContentHash != "" {
 		raw, err := base64.StdEncoding.DecodeString(e.ContentHash)
 		if err != nil || len(raw) != 64 {
-			return fmt.Errorf("%s.contentHash: want the base64 of a SHA-512 (64 bytes), got %q", e.at, clip(e.ContentHash))
+			return fmt.Errorf("%s.contentHash: want the base64 of a SHA-512 (64 bytes), got %q", e.at, escape.Clip(e.ContentHash, 60))
 		}
 		e.sha512 = hex.EncodeToString(raw)
 	}
 	return nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

@@ -3,6 +3,8 @@ package dpkg
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hallmark-dev/hallmark/internal/escape"
 )
 
 // field is one "Name: value" field of a deb822 paragraph. value is the raw
@@ -84,7 +86,7 @@ func paragraphs(s string, fn func(line int, fields []field) error) error {
 			}
 		case line[0] == ' ' || line[0] == '\t':
 			if len(fields) == 0 {
-				return &syntaxError{lineNo, fmt.Sprintf("continuation line outside a field: %q", clip(trimmed))}
+				return &syntaxError{lineNo, fmt.Sprintf("continuation line outside a field: %q", escape.Clip(trimmed, 60))}
 			}
 			// Extend the last field's raw value to the end of this line.
 			f := &fields[len(fields)-1]
@@ -94,11 +96,11 @@ func paragraphs(s string, fn func(line int, fields []field) error) error {
 		default:
 			colon := strings.IndexByte(trimmed, ':')
 			if colon <= 0 {
-				return &syntaxError{lineNo, fmt.Sprintf(`want "Field: value", got %q`, clip(trimmed))}
+				return &syntaxError{lineNo, fmt.Sprintf(`want "Field: value", got %q`, escape.Clip(trimmed, 60))}
 			}
 			name := trimmed[:colon]
 			if strings.ContainsAny(name, " \t") {
-				return &syntaxError{lineNo, fmt.Sprintf("field name %q contains whitespace", clip(name))}
+				return &syntaxError{lineNo, fmt.Sprintf("field name %q contains whitespace", escape.Clip(name, 60))}
 			}
 			if len(fields) == 0 {
 				start = lineNo
@@ -111,11 +113,4 @@ func paragraphs(s string, fn func(line int, fields []field) error) error {
 		}
 	}
 	return flush()
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

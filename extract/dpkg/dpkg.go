@@ -60,6 +60,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -244,11 +245,11 @@ func parse(name, s string, inStatusD bool) ([]*entry, error) {
 		if src, ok := strings.CutSuffix(en.source, ")"); ok {
 			n, v, found := strings.Cut(src, " (")
 			if !found || strings.TrimSpace(v) == "" {
-				return &syntaxError{line, fmt.Sprintf(`package %q: Source: want "name" or "name (version)", got %q`, en.name, clip(en.source))}
+				return &syntaxError{line, fmt.Sprintf(`package %q: Source: want "name" or "name (version)", got %q`, en.name, escape.Clip(en.source, 60))}
 			}
 			en.source, en.sourceVersion = strings.TrimSpace(n), strings.TrimSpace(v)
 		} else if strings.ContainsAny(en.source, " (") {
-			return &syntaxError{line, fmt.Sprintf(`package %q: Source: want "name" or "name (version)", got %q`, en.name, clip(en.source))}
+			return &syntaxError{line, fmt.Sprintf(`package %q: Source: want "name" or "name (version)", got %q`, en.name, escape.Clip(en.source, 60))}
 		}
 		entries = append(entries, en)
 		return nil
@@ -330,17 +331,17 @@ func (en *entry) slot(name string) (int, *string) {
 func installedState(s string) (bool, error) {
 	f := strings.Fields(s)
 	if len(f) != 3 {
-		return false, fmt.Errorf(`Status: want "want flag state", got %q`, clip(s))
+		return false, fmt.Errorf(`Status: want "want flag state", got %q`, escape.Clip(s, 60))
 	}
 	switch f[0] {
 	case "unknown", "install", "hold", "deinstall", "purge":
 	default:
-		return false, fmt.Errorf("Status: unknown selection %q", clip(f[0]))
+		return false, fmt.Errorf("Status: unknown selection %q", escape.Clip(f[0], 60))
 	}
 	switch f[1] {
 	case "ok", "reinstreq", "hold", "hold-reinstreq":
 	default:
-		return false, fmt.Errorf("Status: unknown flag %q", clip(f[1]))
+		return false, fmt.Errorf("Status: unknown flag %q", escape.Clip(f[1], 60))
 	}
 	switch f[2] {
 	case "installed", "triggers-awaited", "triggers-pending", "half-configured", "unpacked":
@@ -348,7 +349,7 @@ func installedState(s string) (bool, error) {
 	case "not-installed", "config-files", "half-installed":
 		return false, nil
 	}
-	return false, fmt.Errorf("Status: unknown state %q", clip(f[2]))
+	return false, fmt.Errorf("Status: unknown state %q", escape.Clip(f[2], 60))
 }
 
 // packager turns entries into packages for one distro.
@@ -448,7 +449,7 @@ func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 	if en.installedSize != "" {
 		kib, err := strconv.ParseUint(en.installedSize, 10, 40)
 		if err != nil {
-			return p, fmt.Errorf("%s:%d: package %q: Installed-Size: want a number of KiB, got %q", file, en.installSizeLine, en.name, clip(en.installedSize))
+			return p, fmt.Errorf("%s:%d: package %q: Installed-Size: want a number of KiB, got %q", file, en.installSizeLine, en.name, escape.Clip(en.installedSize, 60))
 		}
 		p.SetProperty(PropInstalledSize, strconv.FormatUint(kib*1024, 10))
 	}

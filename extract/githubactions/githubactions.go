@@ -347,7 +347,7 @@ func kind(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a sequence"
 	case yaml.ScalarNode:
-		return strings.TrimPrefix(n.ShortTag(), "!!") + " " + fmt.Sprintf("%q", clip(n.Value))
+		return strings.TrimPrefix(n.ShortTag(), "!!") + " " + fmt.Sprintf("%q", escape.Clip(n.Value, 40))
 	}
 	return "nothing"
 }
@@ -420,11 +420,4 @@ func packageOf(u use) (inventory.Package, bool) {
 		p.SetProperty(PropRefKind, "tag-or-branch")
 	}
 	return p, true
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

@@ -46,6 +46,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -236,7 +237,7 @@ func elemPath(key string, i int, raw json.RawMessage) string {
 	}
 	_ = json.Unmarshal(raw, &n)
 	if s, ok := n.Name.(string); ok && s != "" {
-		return fmt.Sprintf("%s[%d] (%s)", key, i, strconv.Quote(clip(s)))
+		return fmt.Sprintf("%s[%d] (%s)", key, i, strconv.Quote(escape.Clip(s, 60)))
 	}
 	return fmt.Sprintf("%s[%d]", key, i)
 }
@@ -258,14 +259,14 @@ func kindOf(tok json.Token) string {
 // check validates what the inventory relies on.
 func (cp *composerPackage) check(at string) error {
 	if before, after, ok := strings.Cut(cp.Name, "/"); !ok || before == "" || after == "" || strings.Contains(after, "/") {
-		return fmt.Errorf(`%s.name: want "vendor/package", got %q`, at, clip(cp.Name))
+		return fmt.Errorf(`%s.name: want "vendor/package", got %q`, at, escape.Clip(cp.Name, 60))
 	}
 	if cp.Version == "" {
 		return fmt.Errorf("%s.version: missing", at)
 	}
 	if s := cp.Dist.Shasum; s != "" {
 		if b, err := hex.DecodeString(s); err != nil || len(b) != 20 {
-			return fmt.Errorf("%s.dist.shasum: want 40 hex digits (SHA-1), got %q", at, clip(s))
+			return fmt.Errorf("%s.dist.shasum: want 40 hex digits (SHA-1), got %q", at, escape.Clip(s, 60))
 		}
 	}
 	return nil
@@ -338,11 +339,4 @@ func readDirect(in *extract.Input) (map[string]bool, error) {
 		}
 	}
 	return direct, nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

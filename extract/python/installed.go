@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -258,7 +259,7 @@ func parseMetadata(name string, r io.Reader) (*metadata, error) {
 		}
 		k, v, ok := strings.Cut(text, ":")
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, fmt.Errorf("%s:%d: want a \"Name: value\" header, got %q", name, line, clip(text))
+			return nil, fmt.Errorf("%s:%d: want a \"Name: value\" header, got %q", name, line, escape.Clip(text, 60))
 		}
 		key, valLine = strings.ToLower(k), line
 		val.WriteString(v)
@@ -273,14 +274,6 @@ func parseMetadata(name string, r io.Reader) (*metadata, error) {
 		return nil, err
 	}
 	return md, nil
-}
-
-// clip shortens text quoted in an error message.
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }
 
 // markerTestsExtra reports whether a PEP 508 marker mentions the "extra"
@@ -381,7 +374,7 @@ func parseRequiresTxt(name string, data []byte) ([]requirement, error) {
 		}
 		if strings.HasPrefix(line, "[") {
 			if !strings.HasSuffix(line, "]") {
-				return nil, fmt.Errorf("%s:%d: section %q: want a closing ']'", name, i+1, clip(line))
+				return nil, fmt.Errorf("%s:%d: section %q: want a closing ']'", name, i+1, escape.Clip(line, 60))
 			}
 			extra, _, _ := strings.Cut(line[1:len(line)-1], ":")
 			always = strings.TrimSpace(extra) == ""

@@ -72,6 +72,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -334,7 +335,7 @@ func parseSourceRPM(s string) (*inventory.SourcePackage, error) {
 		v = strings.LastIndexByte(base[:r], '-')
 	}
 	if !ok || v <= 0 || r == len(base)-1 || r-v == 1 {
-		return nil, fmt.Errorf("want NAME-VERSION-RELEASE.src.rpm, got %q", clip(s))
+		return nil, fmt.Errorf("want NAME-VERSION-RELEASE.src.rpm, got %q", escape.Clip(s, 60))
 	}
 	return &inventory.SourcePackage{Name: base[:v], Version: base[v+1:]}, nil
 }
@@ -429,11 +430,4 @@ func relationships(infos []*pkgInfo) ([]inventory.Relationship, error) {
 		}
 	}
 	return rels, nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -193,7 +194,7 @@ func parseGemspec(s string) (*gemspec, error) {
 	case v == "":
 		return nil, fmt.Errorf(` no "Gem::Specification.new do |spec|" block`)
 	case nameSource != "":
-		return nil, fmt.Errorf("%d: %s.name: want a string literal, got %q (hallmark does not evaluate Ruby)", nameLine, v, clip(nameSource))
+		return nil, fmt.Errorf("%d: %s.name: want a string literal, got %q (hallmark does not evaluate Ruby)", nameLine, v, escape.Clip(nameSource, 60))
 	case gs.name == "":
 		if nameLine > 0 {
 			return nil, fmt.Errorf("%d: %s.name: empty", nameLine, v)
@@ -201,7 +202,7 @@ func parseGemspec(s string) (*gemspec, error) {
 		return nil, fmt.Errorf(" no %s.name assignment", v)
 	}
 	if !validGemName(gs.name) {
-		return nil, fmt.Errorf("%d: %s.name: %q is not a gem name", nameLine, v, clip(gs.name))
+		return nil, fmt.Errorf("%d: %s.name: %q is not a gem name", nameLine, v, escape.Clip(gs.name, 60))
 	}
 	return gs, nil
 }

@@ -38,6 +38,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -184,7 +185,7 @@ func parse(s string) (*lockfile, error) {
 				}
 				k, v, ok := strings.Cut(strings.TrimPrefix(line, "  "), ": ")
 				if !ok || strings.HasPrefix(line, "   ") {
-					return nil, fmt.Errorf(`%d: %s: want "  option: value" or "  specs:", got %q`, lineNo, section, clip(line))
+					return nil, fmt.Errorf(`%d: %s: want "  option: value" or "  specs:", got %q`, lineNo, section, escape.Clip(line, 60))
 				}
 				switch k {
 				case "remote":
@@ -201,7 +202,7 @@ func parse(s string) (*lockfile, error) {
 			switch indent {
 			case 4:
 				if nv.version == "" {
-					return nil, fmt.Errorf(`%d: want "name (version)", got %q`, lineNo, clip(strings.TrimSpace(line)))
+					return nil, fmt.Errorf(`%d: want "name (version)", got %q`, lineNo, escape.Clip(strings.TrimSpace(line), 60))
 				}
 				cur = &spec{name: nv.name, version: nv.version, platform: nv.platform, line: lineNo}
 				switch section {
@@ -218,11 +219,11 @@ func parse(s string) (*lockfile, error) {
 				lf.specs = append(lf.specs, cur)
 			case 6:
 				if cur == nil {
-					return nil, fmt.Errorf("%d: dependency %q before any gem", lineNo, clip(nv.name))
+					return nil, fmt.Errorf("%d: dependency %q before any gem", lineNo, escape.Clip(nv.name, 60))
 				}
 				cur.deps = append(cur.deps, nv.name)
 			default:
-				return nil, fmt.Errorf("%d: want a gem indented 4 spaces or a dependency indented 6, got %q", lineNo, clip(line))
+				return nil, fmt.Errorf("%d: want a gem indented 4 spaces or a dependency indented 6, got %q", lineNo, escape.Clip(line, 60))
 			}
 		case secDeps:
 			indent, nv, err := nameVersion(line)
@@ -230,7 +231,7 @@ func parse(s string) (*lockfile, error) {
 				return nil, fmt.Errorf("%d: %v", lineNo, err)
 			}
 			if indent != 2 {
-				return nil, fmt.Errorf("%d: DEPENDENCIES: want a gem indented 2 spaces, got %q", lineNo, clip(line))
+				return nil, fmt.Errorf("%d: DEPENDENCIES: want a gem indented 2 spaces, got %q", lineNo, escape.Clip(line, 60))
 			}
 			lf.direct[nv.name] = true
 		case secSums:
@@ -239,7 +240,7 @@ func parse(s string) (*lockfile, error) {
 				return nil, fmt.Errorf("%d: %v", lineNo, err)
 			}
 			if indent != 2 || nv.version == "" {
-				return nil, fmt.Errorf(`%d: CHECKSUMS: want "  name (version) sha256=hex", got %q`, lineNo, clip(line))
+				return nil, fmt.Errorf(`%d: CHECKSUMS: want "  name (version) sha256=hex", got %q`, lineNo, escape.Clip(line, 60))
 			}
 			c := checksum{name: nv.name, version: nv.version, platform: nv.platform}
 			for sum := range strings.SplitSeq(nv.rest, ",") {
@@ -248,7 +249,7 @@ func parse(s string) (*lockfile, error) {
 					continue // only sha256 is defined; others are skipped as Bundler does
 				}
 				if b, err := hex.DecodeString(val); err != nil || len(b) != 32 {
-					return nil, fmt.Errorf("%d: CHECKSUMS: %s: want 64 hex digits after sha256=, got %q", lineNo, nv.name, clip(val))
+					return nil, fmt.Errorf("%d: CHECKSUMS: %s: want 64 hex digits after sha256=, got %q", lineNo, nv.name, escape.Clip(val, 60))
 				}
 				c.sha256 = strings.ToLower(val)
 			}
@@ -282,7 +283,7 @@ func nameVersion(line string) (int, nv, error) {
 	} else {
 		inside, after, ok := strings.Cut(rest, ")")
 		if !ok {
-			return 0, out, fmt.Errorf("unclosed parenthesis in %q", clip(body))
+			return 0, out, fmt.Errorf("unclosed parenthesis in %q", escape.Clip(body, 60))
 		}
 		out.rest = strings.TrimSpace(strings.TrimPrefix(after, "!"))
 		// In DEPENDENCIES and dependency lines the parentheses hold
@@ -291,20 +292,13 @@ func nameVersion(line string) (int, nv, error) {
 		if !strings.ContainsAny(inside, "<>=~ ,") {
 			out.version, out.platform, _ = strings.Cut(inside, "-")
 			if out.version == "" {
-				return 0, out, fmt.Errorf("empty version in %q", clip(body))
+				return 0, out, fmt.Errorf("empty version in %q", escape.Clip(body, 60))
 			}
 		}
 	}
 	if name == "" || strings.ContainsAny(name, " \t()") {
-		return 0, out, fmt.Errorf("want a gem name, got %q", clip(body))
+		return 0, out, fmt.Errorf("want a gem name, got %q", escape.Clip(body, 60))
 	}
 	out.name = name
 	return indent, out, nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }

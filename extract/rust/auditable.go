@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -266,12 +267,5 @@ func auditSource(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &other); err == nil && other.Other != nil && *other.Other != "" {
 		return *other.Other, nil
 	}
-	return "", fmt.Errorf("want a string, got %s", truncate(string(raw), 40))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
+	return "", fmt.Errorf("want a string, got %s", escape.Clip(string(raw), 40))
 }

@@ -124,3 +124,13 @@ func hex2(c byte) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
+
+// Clip returns s cut to its first n bytes followed by "...", or s when it
+// is no longer than n: what an error message quotes of a field with %q
+// (which does the escaping), so one hostile value cannot fill the message.
+func Clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/hallmark-dev/hallmark/internal/escape"
 )
 
 // MaxTrackedFiles bounds the file list of one repository.
@@ -39,7 +41,7 @@ func (g *Repo) TrackedFiles(ctx context.Context) (files []string, err error) {
 		}
 		meta, path, ok := bytes.Cut(rec, []byte{'\t'})
 		if !ok {
-			return nil, fmt.Errorf("%s: git ls-files: unexpected record %q", dir, truncate(rec))
+			return nil, fmt.Errorf("%s: git ls-files: unexpected record %q", dir, escape.Clip(string(rec), 80))
 		}
 		if !bytes.HasPrefix(meta, []byte("100644 ")) && !bytes.HasPrefix(meta, []byte("100755 ")) {
 			continue // 120000 symlink, 160000 submodule

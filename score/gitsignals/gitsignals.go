@@ -576,7 +576,7 @@ func (h *History) readLog(ctx context.Context, g *Repo) error {
 			_, rest, ok2 := cutNum(rest)
 			name, email, ok3 := bytes.Cut(rest, []byte{0})
 			if !ok1 || !ok2 || !ok3 {
-				return fmt.Errorf("git log: commit %d: unexpected line %q", lineNo, truncate(line))
+				return fmt.Errorf("git log: commit %d: unexpected line %q", lineNo, escape.Clip(string(line), 80))
 			}
 			if ct > asOf {
 				h.Skipped++
@@ -644,13 +644,6 @@ func cutNum(b []byte) (int64, []byte, bool) {
 	return n, b[i+1:], true
 }
 
-func truncate(b []byte) string {
-	if len(b) > 80 {
-		return string(b[:80]) + "..."
-	}
-	return string(b)
-}
-
 // tagFormat: name, object type, tagger date, the commit's committer date
 // (direct for lightweight tags, peeled for annotated ones) and the tag's
 // signature block, records separated by RS (0x1e).
@@ -669,7 +662,7 @@ func (h *History) readTags(ctx context.Context, g *Repo) error {
 		}
 		f := bytes.SplitN(rec, []byte{0}, 6)
 		if len(f) != 6 {
-			return fmt.Errorf("git for-each-ref: unexpected record %q", truncate(rec))
+			return fmt.Errorf("git for-each-ref: unexpected record %q", escape.Clip(string(rec), 80))
 		}
 		t := Tag{Name: string(f[0]), Annotated: string(f[1]) == "tag"}
 		var sec int64
