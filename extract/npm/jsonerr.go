@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 )
 
 // jsonError turns an encoding/json error into one that names the file, the
@@ -29,34 +30,12 @@ func jsonError(name string, data []byte, err error) error {
 		if p == "" {
 			p = "top level"
 		}
-		return fmt.Errorf("%s:%d:%d: %s: want %s, got %s", name, line, col, p, jsonKind(typ.Type), typ.Value)
+		return fmt.Errorf("%s:%d:%d: %s: want %s, got %s", name, line, col, p, jsonpos.Kind(typ.Type), typ.Value)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%s: invalid JSON: unexpected end of input", name)
 	}
 	return fmt.Errorf("%s: %w", name, err)
-}
-
-// jsonKind names a Go type the way a JSON document would spell it.
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "a different type"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Map, reflect.Struct:
-		return "object"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	}
-	return t.String()
 }
 
 // position converts a byte offset into a 1-based line and column.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -49,7 +50,7 @@ func (Pipenv) Extract(_ context.Context, in *extract.Input) ([]inventory.Package
 		}
 		var entries map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &entries); err != nil {
-			return nil, nil, fmt.Errorf("%s: %s: want an object, got %s", in.Path, section, jsonKind(raw))
+			return nil, nil, fmt.Errorf("%s: %s: want an object, got %s", in.Path, section, jsonpos.ValueKind(raw))
 		}
 		names := make([]string, 0, len(entries))
 		for n := range entries {
@@ -130,7 +131,7 @@ func pipfileEntry(name string, f map[string]json.RawMessage) (inventory.Package,
 	if raw, ok := f["editable"]; ok {
 		var b bool
 		if err := json.Unmarshal(raw, &b); err != nil {
-			return p, fmt.Errorf("editable: want boolean, got %s", jsonKind(raw))
+			return p, fmt.Errorf("editable: want boolean, got %s", jsonpos.ValueKind(raw))
 		}
 		if b {
 			p.SetProperty(propEditable, "true")
@@ -144,7 +145,7 @@ func pipfileEntry(name string, f map[string]json.RawMessage) (inventory.Package,
 	if raw, ok := f["hashes"]; ok {
 		var hs []string
 		if err := json.Unmarshal(raw, &hs); err != nil {
-			return p, fmt.Errorf("hashes: want array of strings, got %s", jsonKind(raw))
+			return p, fmt.Errorf("hashes: want array of strings, got %s", jsonpos.ValueKind(raw))
 		}
 		for i, s := range hs {
 			h, err := parseHash(s)
@@ -157,7 +158,7 @@ func pipfileEntry(name string, f map[string]json.RawMessage) (inventory.Package,
 	if raw, ok := f["extras"]; ok {
 		var ex []string
 		if err := json.Unmarshal(raw, &ex); err != nil {
-			return p, fmt.Errorf("extras: want array of strings, got %s", jsonKind(raw))
+			return p, fmt.Errorf("extras: want array of strings, got %s", jsonpos.ValueKind(raw))
 		}
 		for i := range ex {
 			ex[i] = inventory.NormalizePyPIName(ex[i])
@@ -178,30 +179,9 @@ func jsonString(f map[string]json.RawMessage, key string) (string, error) {
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s: want string, got %s", key, jsonKind(raw))
+		return "", fmt.Errorf("%s: want string, got %s", key, jsonpos.ValueKind(raw))
 	}
 	return s, nil
-}
-
-// jsonKind names the JSON type of raw for error messages.
-func jsonKind(raw json.RawMessage) string {
-	s := strings.TrimSpace(string(raw))
-	if s == "" {
-		return "nothing"
-	}
-	switch s[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
 
 // readPipfile returns the normalised names Pipfile declares in [packages]

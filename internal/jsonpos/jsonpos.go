@@ -1,8 +1,10 @@
 // Package jsonpos locates JSON (RFC 8259, https://www.rfc-editor.org/rfc/rfc8259)
 // decoding errors in the input: the line of a byte offset, and messages of
-// the form "line: path.field: want X, got Y". It also bounds nesting depth
-// before any decoder runs, by a scan that knows only strings, escapes and
-// brackets (it does not validate the rest of the syntax; the decoder does).
+// the form "line: path.field: want X, got Y" (Kind and ValueKind name the
+// JSON types in them, for every package that writes such messages). It also
+// bounds nesting depth before any decoder runs, by a scan that knows only
+// strings, escapes and brackets (it does not validate the rest of the
+// syntax; the decoder does).
 // Extractors that decode lockfiles with encoding/json share it, and so does
 // vulndb/osv for OSV records: it sits under internal/ at the top level so
 // both trees may import it.
@@ -13,6 +15,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"time"
 )
 
 // MaxDepth bounds JSON nesting; lockfiles go less than ten levels deep.
@@ -120,7 +124,7 @@ func Describe(data []byte, start int64, path string, err error) error {
 			}
 			p += te.Field
 		}
-		return fmt.Errorf("%d: %swant %s, got %s", LineAt(data, start+te.Offset), Prefix(p), jsonKind(te.Type.Kind().String()), te.Value)
+		return fmt.Errorf("%d: %swant %s, got %s", LineAt(data, start+te.Offset), Prefix(p), Kind(te.Type), te.Value)
 	case errors.As(err, &se):
 		return fmt.Errorf("%d: %s%v", LineAt(data, se.Offset), Prefix(path), err)
 	}
@@ -135,17 +139,57 @@ func Prefix(path string) string {
 	return path + ": "
 }
 
-// jsonKind names Go kinds the way JSON does.
-func jsonKind(k string) string {
-	switch k {
-	case "map", "struct":
-		return "object"
-	case "slice", "array":
-		return "array"
-	case "int", "int64", "float64", "uint", "uint64":
-		return "number"
-	case "bool":
-		return "boolean"
+// Kind names the Go type a decoder wanted the way a JSON document spells
+// it, for "want X, got Y" messages: "object", "array", "string", "number"
+// or "boolean", and "RFC 3339 time string" for a time.Time, which decodes
+// from a string. Other types keep their Go name; a nil type (an error that
+// names none) is "a different type".
+func Kind(t reflect.Type) string {
+	if t == nil {
+		return "a different type"
 	}
-	return k
+	if t == timeType {
+		return "RFC 3339 time string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return t.String()
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// ValueKind names the JSON type of the value raw holds, for "got X" in
+// messages: "object", "array", "string", "boolean", "null", "number", or
+// "nothing" for empty input. It looks at the first byte only: raw is a
+// value the decoder already accepted (a json.RawMessage).
+func ValueKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }

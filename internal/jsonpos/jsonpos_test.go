@@ -1,8 +1,10 @@
 package jsonpos
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTooDeep(t *testing.T) {
@@ -52,6 +54,41 @@ func TestLines(t *testing.T) {
 	for _, off := range []int64{0, 2, 9, 10, 11, 18, 3, -5, 100, 11} {
 		if got, want := l.At(off), LineAt(data, off); got != want {
 			t.Errorf("At(%d) = %d, want %d (LineAt)", off, got, want)
+		}
+	}
+}
+
+func TestKind(t *testing.T) {
+	for _, tt := range []struct {
+		t    reflect.Type
+		want string
+	}{
+		{nil, "a different type"},
+		{reflect.TypeFor[string](), "string"},
+		{reflect.TypeFor[bool](), "boolean"},
+		{reflect.TypeFor[int8](), "number"},
+		{reflect.TypeFor[uint32](), "number"},
+		{reflect.TypeFor[float32](), "number"},
+		{reflect.TypeFor[map[string]any](), "object"},
+		{reflect.TypeFor[struct{ A int }](), "object"},
+		{reflect.TypeFor[time.Time](), "RFC 3339 time string"},
+		{reflect.TypeFor[[]string](), "array"},
+		{reflect.TypeFor[[2]int](), "array"},
+		{reflect.TypeFor[chan int](), "chan int"},
+	} {
+		if got := Kind(tt.t); got != tt.want {
+			t.Errorf("Kind(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestValueKind(t *testing.T) {
+	for in, want := range map[string]string{
+		``: "nothing", ` `: "nothing", `{}`: "object", ` [1]`: "array", `"x"`: "string",
+		`true`: "boolean", `false`: "boolean", `null`: "null", `-1.5e3`: "number",
+	} {
+		if got := ValueKind([]byte(in)); got != want {
+			t.Errorf("ValueKind(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

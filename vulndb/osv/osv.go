@@ -418,7 +418,7 @@ func jsonErrField(err error) string {
 func jsonErrMsg(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("want %s, got %s", jsonKind(te.Type.Kind().String(), te.Type.String()), te.Value)
+		return fmt.Sprintf("want %s, got %s", jsonpos.Kind(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -432,19 +432,6 @@ func jsonErrMsg(err error) string {
 		return fmt.Sprintf("want an RFC 3339 time, got %q", Truncate(pe.Value, 40))
 	}
 	return err.Error()
-}
-
-func jsonKind(kind, typ string) string {
-	switch kind {
-	case "slice":
-		return "array"
-	case "struct", "map":
-		if typ == "time.Time" {
-			return "RFC 3339 time string"
-		}
-		return "object"
-	}
-	return kind
 }
 
 func Truncate(s string, n int) string {
