@@ -23,7 +23,7 @@ func FindingsVDR(w io.Writer, inv *inventory.Inventory, res *match.Result, t tim
 	// The SBOM's own BOM, not a re-read of its encoding: for 300,000
 	// components encoding, decoding and re-encoding it took 45 s and
 	// 1.9 GB (issue 15, item 14).
-	bom := cyclonedx.BOM(inv, cyclonedx.Options{Time: t, ToolVersion: opts.ToolVersion})
+	bom := cyclonedx.Build(inv, cyclonedx.Options{Time: t, ToolVersion: opts.ToolVersion})
 	refs := map[string]string{} // purl → bom-ref
 	if bom.Components != nil {
 		for _, c := range *bom.Components {

@@ -195,3 +195,26 @@ func TestSplitSymbol(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGoBinaryFacts reads this test's own function table, the work
+// binary facts add to a scan of a Go binary.
+func BenchmarkGoBinaryFacts(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Skip(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bi, err := buildinfo.Read(bytes.NewReader(data))
+	if err != nil {
+		b.Skip(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := goBinaryFacts(bytes.NewReader(data), "golang.test", bi); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

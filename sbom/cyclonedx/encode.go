@@ -52,7 +52,7 @@ const (
 
 // Encode writes inv as a CycloneDX 1.6 BOM. inv is not modified.
 func Encode(w io.Writer, inv *inventory.Inventory, opts Options) error {
-	bom := build(inv, opts)
+	bom := Build(inv, opts)
 	if !opts.XML {
 		return WriteJSON(w, bom)
 	}
@@ -67,12 +67,6 @@ func WriteXML(w io.Writer, bom *cdx.BOM) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// BOM is the CycloneDX 1.6 BOM Encode writes for inv, for callers that add
-// to it (the VDR adds vulnerabilities) before WriteJSON or WriteXML.
-func BOM(inv *inventory.Inventory, opts Options) *cdx.BOM {
-	return build(inv, opts)
 }
 
 // WriteJSON writes bom as cyclonedx-go's pretty JSON encoder does (two
@@ -109,8 +103,10 @@ func WriteJSON(w io.Writer, bom *cdx.BOM) error {
 	)
 }
 
-// build makes the BOM Encode writes.
-func build(inv *inventory.Inventory, opts Options) *cdx.BOM {
+// Build makes the CycloneDX 1.6 BOM Encode writes for inv, for callers
+// that add to it before WriteJSON or WriteXML: report's VDR adds the vulnerabilities
+// to this BOM rather than decoding Encode's output again.
+func Build(inv *inventory.Inventory, opts Options) *cdx.BOM {
 	n := props.Normalized(inv)
 	d := props.NewDigest()
 
