@@ -37,12 +37,14 @@ import (
 
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Source is where advisories come from: a vulndb.Store.
 type Source interface {
-	Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*vulndb.Record, error)
-	KEV(ctx context.Context, cves []string) (map[string]vulndb.KEVEntry, error)
+	Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*osv.Record, error)
+	KEV(ctx context.Context, cves []string) (map[string]kev.Entry, error)
 }
 
 // Finding statuses.
@@ -82,8 +84,8 @@ type Finding struct {
 	Reachability *Reachability `json:"reachability,omitempty"`
 	URL          string        `json:"url"`
 
-	records []*vulndb.Record
-	entries []*vulndb.Affected
+	records []*osv.Record
+	entries []*osv.Affected
 	// allFixed is every fixed event above the version, the candidates for
 	// the package's smallest fix.
 	allFixed []string
@@ -267,19 +269,19 @@ func packageEcosystem(p *inventory.Package) inventory.Ecosystem {
 
 // matchPackage evaluates the candidate records of one package and merges
 // the matches by alias.
-func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*vulndb.Record, sum *Summary) *PackageResult {
+func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Record, sum *Summary) *PackageResult {
 	key := vulndb.NormalizeName(string(eco), p.Name)
 	var found []Finding
 	for _, rec := range cands {
 		if rec.Withdrawn != nil {
 			continue
 		}
-		var entries []*vulndb.Affected
-		f := Finding{Status: "", records: []*vulndb.Record{rec}}
+		var entries []*osv.Affected
+		f := Finding{Status: "", records: []*osv.Record{rec}}
 		gitOnly := false
 		for k := range rec.Affected {
 			a := &rec.Affected[k]
-			if a.Package == nil || vulndb.BaseEcosystem(a.Package.Ecosystem) != string(eco) || vulndb.NormalizeName(string(eco), a.Package.Name) != key {
+			if a.Package == nil || osv.BaseEcosystem(a.Package.Ecosystem) != string(eco) || vulndb.NormalizeName(string(eco), a.Package.Name) != key {
 				continue
 			}
 			ev := Evaluate(string(eco), p.Name, p.Version, a)
@@ -403,7 +405,7 @@ func idRank(id string) int {
 // finish fills the merged finding's ID, aliases, summary, severity and
 // fixes.
 func (f *Finding) finish(eco, name string) {
-	slices.SortFunc(f.records, func(a, b *vulndb.Record) int {
+	slices.SortFunc(f.records, func(a, b *osv.Record) int {
 		return cmp.Or(cmp.Compare(idRank(a.ID), idRank(b.ID)), cmp.Compare(a.ID, b.ID))
 	})
 	primary := f.records[0]
@@ -465,8 +467,8 @@ func (f *Finding) display(eco, name string) {
 }
 
 // entriesOf returns those of entries that belong to record r.
-func entriesOf(r *vulndb.Record, entries []*vulndb.Affected) []*vulndb.Affected {
-	var out []*vulndb.Affected
+func entriesOf(r *osv.Record, entries []*osv.Affected) []*osv.Affected {
+	var out []*osv.Affected
 	for _, a := range entries {
 		for k := range r.Affected {
 			if &r.Affected[k] == a {
@@ -477,7 +479,7 @@ func entriesOf(r *vulndb.Record, entries []*vulndb.Affected) []*vulndb.Affected 
 	return out
 }
 
-func informational(a *vulndb.Affected) string {
+func informational(a *osv.Affected) string {
 	if len(a.DatabaseSpecific) == 0 {
 		return ""
 	}
@@ -511,7 +513,7 @@ func sortVersions(eco, name string, vs []string) []string {
 	slices.Sort(vs)
 	vs = slices.Compact(vs)
 	slices.SortStableFunc(vs, func(a, b string) int {
-		c, err := compareVersions(eco, name, vulndb.RangeEcosystem, a, b)
+		c, err := compareVersions(eco, name, osv.RangeEcosystem, a, b)
 		if err != nil {
 			return 0
 		}
@@ -548,14 +550,14 @@ func smallestFix(eco, name string, fs []Finding) string {
 		if f.Status == StatusAffected && len(f.Fixed) > 0 {
 			if floor == "" {
 				floor = f.Fixed[0]
-			} else if c, err := compareVersions(eco, name, vulndb.RangeEcosystem, f.Fixed[0], floor); err == nil && c > 0 {
+			} else if c, err := compareVersions(eco, name, osv.RangeEcosystem, f.Fixed[0], floor); err == nil && c > 0 {
 				floor = f.Fixed[0]
 			}
 		}
 	}
 	for _, c := range cands {
 		if floor != "" {
-			if cmp, err := compareVersions(eco, name, vulndb.RangeEcosystem, c, floor); err == nil && cmp < 0 {
+			if cmp, err := compareVersions(eco, name, osv.RangeEcosystem, c, floor); err == nil && cmp < 0 {
 				continue
 			}
 		}

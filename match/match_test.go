@@ -18,21 +18,23 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/testdata"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // fakeSource serves records from memory.
 type fakeSource struct {
-	recs []*vulndb.Record
-	kev  map[string]vulndb.KEVEntry
+	recs []*osv.Record
+	kev  map[string]kev.Entry
 }
 
-func (f *fakeSource) Lookup(_ context.Context, eco string, names []string) (map[string][]*vulndb.Record, error) {
-	out := map[string][]*vulndb.Record{}
+func (f *fakeSource) Lookup(_ context.Context, eco string, names []string) (map[string][]*osv.Record, error) {
+	out := map[string][]*osv.Record{}
 	for _, n := range names {
 		key := vulndb.NormalizeName(eco, n)
 		for _, r := range f.recs {
 			for _, a := range r.Affected {
-				if a.Package != nil && vulndb.BaseEcosystem(a.Package.Ecosystem) == eco && vulndb.NormalizeName(eco, a.Package.Name) == key && !slices.Contains(out[key], r) {
+				if a.Package != nil && osv.BaseEcosystem(a.Package.Ecosystem) == eco && vulndb.NormalizeName(eco, a.Package.Name) == key && !slices.Contains(out[key], r) {
 					out[key] = append(out[key], r)
 				}
 			}
@@ -41,8 +43,8 @@ func (f *fakeSource) Lookup(_ context.Context, eco string, names []string) (map[
 	return out, nil
 }
 
-func (f *fakeSource) KEV(_ context.Context, cves []string) (map[string]vulndb.KEVEntry, error) {
-	out := map[string]vulndb.KEVEntry{}
+func (f *fakeSource) KEV(_ context.Context, cves []string) (map[string]kev.Entry, error) {
+	out := map[string]kev.Entry{}
 	for _, c := range cves {
 		if e, ok := f.kev[c]; ok {
 			out[c] = e
@@ -51,9 +53,9 @@ func (f *fakeSource) KEV(_ context.Context, cves []string) (map[string]vulndb.KE
 	return out, nil
 }
 
-func record(t *testing.T, js string) *vulndb.Record {
+func record(t *testing.T, js string) *osv.Record {
 	t.Helper()
-	r, err := vulndb.ParseRecord([]byte(js))
+	r, err := osv.ParseRecord([]byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func pkg(eco inventory.Ecosystem, name, version string, direct bool) inventory.P
 // transitive findings name the direct dependency that brings them in.
 func TestMatchSemantics(t *testing.T) {
 	src := &fakeSource{
-		recs: []*vulndb.Record{
+		recs: []*osv.Record{
 			record(t, `{"id":"PYSEC-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001","GHSA-aaaa-bbbb-cccc"],"summary":"first","affected":[{"package":{"ecosystem":"PyPI","name":"Lib_A"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.5"}]}]}]}`),
 			record(t, `{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001"],"summary":"dup","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"affected":[{"package":{"ecosystem":"PyPI","name":"lib-a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.4"}]}]}]}`),
 			record(t, `{"id":"PYSEC-2","modified":"2024-01-01T00:00:00Z","summary":"second","severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"}],"affected":[{"package":{"ecosystem":"PyPI","name":"lib-a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.6"}]}]}]}`),
@@ -78,7 +80,7 @@ func TestMatchSemantics(t *testing.T) {
 			record(t, `{"id":"PYSEC-4","modified":"2024-01-01T00:00:00Z","database_specific":{"severity":"MODERATE"},"affected":[{"package":{"ecosystem":"PyPI","name":"lib-b"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"last_affected":"2.0"}]}]}]}`),
 			record(t, `{"id":"PYSEC-5","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"lib-c"},"ranges":[{"type":"GIT","repo":"https://example.com/c","events":[{"introduced":"0"}]}]}]}`),
 		},
-		kev: map[string]vulndb.KEVEntry{"CVE-2024-0001": {CVE: "CVE-2024-0001", DateAdded: "2024-03-01", KnownRansomwareCampaignUse: "Known"}},
+		kev: map[string]kev.Entry{"CVE-2024-0001": {CVE: "CVE-2024-0001", DateAdded: "2024-03-01", KnownRansomwareCampaignUse: "Known"}},
 	}
 	app := inventory.Package{Name: "app", Ecosystem: inventory.PyPI, PURL: "pkg:pypi/app", Type: "application"}
 	a := pkg(inventory.PyPI, "lib-a", "1.2", false)
@@ -151,7 +153,7 @@ func TestCVSS(t *testing.T) {
 // TestVEX: OpenVEX (v0.2.0 and v0.0.1 shapes) and CycloneDX VEX statements
 // suppress not_affected/fixed findings; other statuses change nothing.
 func TestVEX(t *testing.T) {
-	src := &fakeSource{recs: []*vulndb.Record{
+	src := &fakeSource{recs: []*osv.Record{
 		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-1111"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
 		record(t, `{"id":"GO-2024-0002","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-2222"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
 		record(t, `{"id":"GO-2024-0003","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
@@ -202,7 +204,7 @@ func TestVEX(t *testing.T) {
 // (CycloneDX), covers the vulnerability in every package of it; one with
 // subcomponents covers only those.
 func TestVEXWholeProduct(t *testing.T) {
-	src := &fakeSource{recs: []*vulndb.Record{
+	src := &fakeSource{recs: []*osv.Record{
 		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-1111"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]},{"package":{"ecosystem":"Go","name":"example.com/n"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.1.0"}]}]}]}`),
 		record(t, `{"id":"GO-2024-0003","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]},{"package":{"ecosystem":"Go","name":"example.com/n"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.1.0"}]}]}]}`),
 	}}
@@ -243,7 +245,7 @@ func TestVEXWholeProduct(t *testing.T) {
 // package direct; the dependency graph's roots (the project) say which
 // are, so transitive findings still name the dependency that brings them.
 func TestIntroducedByFromSBOMGraph(t *testing.T) {
-	src := &fakeSource{recs: []*vulndb.Record{
+	src := &fakeSource{recs: []*osv.Record{
 		record(t, `{"id":"RUSTSEC-2020-0071","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"crates.io","name":"time"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0.0.0-0"},{"fixed":"0.2.23"}]}]}]}`),
 		record(t, `{"id":"RUSTSEC-2020-0159","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"crates.io","name":"chrono"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0.0.0-0"},{"fixed":"0.4.20"}]}]}]}`),
 	}}
@@ -275,7 +277,7 @@ func TestIntroducedByFromSBOMGraph(t *testing.T) {
 // TestCleanScanJSON: a scan with no findings has an empty packages list,
 // not null, so consumers can iterate over it.
 func TestCleanScanJSON(t *testing.T) {
-	src := &fakeSource{recs: []*vulndb.Record{
+	src := &fakeSource{recs: []*osv.Record{
 		record(t, `{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.4.0"}]}]}]}`),
 	}}
 	for _, v := range []string{"v1.4.0", "v1.0.0"} {
@@ -306,11 +308,11 @@ func TestReachability(t *testing.T) {
 		Packages:  []string{"github.com/docker/docker-credential-helpers/client", "net/http", "testing"},
 		Functions: inventory.NewFunctionSet(slices.Values(funcs)),
 	}
-	entry := func(path string, syms ...string) *vulndb.Affected {
+	entry := func(path string, syms ...string) *osv.Affected {
 		es, _ := json.Marshal(map[string]any{"imports": []map[string]any{{"path": path, "symbols": syms}}})
-		return &vulndb.Affected{EcosystemSpecific: es}
+		return &osv.Affected{EcosystemSpecific: es}
 	}
-	platform := func(goos, goarch string) *vulndb.Affected {
+	platform := func(goos, goarch string) *osv.Affected {
 		imp := map[string]any{"path": "testing", "symbols": []string{"T.Run"}}
 		if goos != "" {
 			imp["goos"] = []string{goos}
@@ -319,11 +321,11 @@ func TestReachability(t *testing.T) {
 			imp["goarch"] = []string{goarch}
 		}
 		es, _ := json.Marshal(map[string]any{"imports": []map[string]any{imp}})
-		return &vulndb.Affected{EcosystemSpecific: es}
+		return &osv.Affected{EcosystemSpecific: es}
 	}
 	for _, tt := range []struct {
 		module string
-		entry  *vulndb.Affected
+		entry  *osv.Affected
 		want   string
 		syms   []string
 	}{
@@ -336,12 +338,12 @@ func TestReachability(t *testing.T) {
 		{"stdlib", platform("linux", "amd64"), ReachCalled, []string{"testing.T.Run"}},
 		// No packages listed: the whole module is vulnerable, so any of
 		// its packages in the binary counts, on "/" boundaries only.
-		{"testing", &vulndb.Affected{}, ReachCalled, nil},
-		{"github.com/docker/docker-credential-helpers", &vulndb.Affected{}, ReachCalled, nil},
-		{"github.com/docker/docker", &vulndb.Affected{}, ReachNotImported, nil},
-		{"example.com/absent", &vulndb.Affected{}, ReachNotImported, nil},
+		{"testing", &osv.Affected{}, ReachCalled, nil},
+		{"github.com/docker/docker-credential-helpers", &osv.Affected{}, ReachCalled, nil},
+		{"github.com/docker/docker", &osv.Affected{}, ReachNotImported, nil},
+		{"example.com/absent", &osv.Affected{}, ReachNotImported, nil},
 	} {
-		f := &Finding{entries: []*vulndb.Affected{tt.entry}}
+		f := &Finding{entries: []*osv.Affected{tt.entry}}
 		r := reach(bin, f, tt.module)
 		if r == nil || r.Status != tt.want || !slices.Equal(r.Symbols, tt.syms) || r.Binary != "usr/bin/app" {
 			t.Errorf("reach(%s, %s) = %+v, want %s %v", tt.module, tt.entry.EcosystemSpecific, r, tt.want, tt.syms)
@@ -352,8 +354,8 @@ func TestReachability(t *testing.T) {
 	// result carries the approximation note; go.mod locations do not.
 	inv := &inventory.Inventory{GoBinaries: []inventory.GoBinary{*bin}}
 	res := &Result{Packages: []PackageResult{
-		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{"usr/bin/app"}, Findings: []Finding{{ID: "GO-X", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
-		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []string{"go.mod"}, Findings: []Finding{{ID: "GO-Y", entries: []*vulndb.Affected{entry("testing", "T.Run")}}}},
+		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{"usr/bin/app"}, Findings: []Finding{{ID: "GO-X", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
+		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []string{"go.mod"}, Findings: []Finding{{ID: "GO-Y", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
 	}}
 	markReachability(inv, res)
 	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != "usr/bin/app" {

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/mod/semver"
 
-	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Verdict is the outcome of evaluating one version against an affected
@@ -61,14 +61,14 @@ type Evaluation struct {
 // its version, last_affected closes after it) and limit events bound the
 // range from above. GIT ranges are skipped: they need the repository's
 // commit graph.
-func Evaluate(eco, name, v string, a *vulndb.Affected) Evaluation {
+func Evaluate(eco, name, v string, a *osv.Affected) Evaluation {
 	var ev Evaluation
-	if slices.Contains(a.Versions, v) || (vulndb.BaseEcosystem(eco) == "Go" && slices.Contains(a.Versions, trimV(v))) {
+	if slices.Contains(a.Versions, v) || (osv.BaseEcosystem(eco) == "Go" && slices.Contains(a.Versions, trimV(v))) {
 		ev.Verdict = Affected
 	}
 	evaluable, git := false, false
 	for _, r := range a.Ranges {
-		if r.Type == vulndb.RangeGit {
+		if r.Type == osv.RangeGit {
 			git = true
 			continue
 		}
@@ -98,7 +98,7 @@ func Evaluate(eco, name, v string, a *vulndb.Affected) Evaluation {
 		// Only a versions list: exact comparison is all the schema asks
 		// for, but a version spelled differently (1.0 vs 1.0.0 under PEP
 		// 440) must not be missed when the ordering can tell.
-		if pv, err := parseVersion(eco, name, vulndb.RangeEcosystem, v, true); err == nil {
+		if pv, err := parseVersion(eco, name, osv.RangeEcosystem, v, true); err == nil {
 			for _, lv := range a.Versions {
 				if c, err := pv.cmp(lv); err == nil && c == 0 {
 					ev.Verdict = Affected
@@ -125,7 +125,7 @@ type sortedEvent struct {
 // inRange evaluates one SEMVER or ECOSYSTEM range. It also returns the
 // fixed events above v, the last_affected events at or above it, and the
 // fixed event that closes the interval v is in, for fix guidance.
-func inRange(eco, name, v string, r vulndb.Range) (in bool, fixed, last []string, closing string, err error) {
+func inRange(eco, name, v string, r osv.Range) (in bool, fixed, last []string, closing string, err error) {
 	pv, err := parseVersion(eco, name, r.Type, v, true)
 	if err != nil {
 		return false, nil, nil, "", err
@@ -274,7 +274,7 @@ func compareVersions(eco, name, rangeType, a, b string) (int, error) {
 // parseEventVersion parses a version written in a range event, which for
 // Go has no "v" and for the stdlib is already semantic (1.21.0-rc.2).
 func parseEventVersion(eco, name, rangeType, v string) (version, error) {
-	if vulndb.BaseEcosystem(eco) == "Go" {
+	if osv.BaseEcosystem(eco) == "Go" {
 		sv := "v" + trimV(v)
 		if !semver.IsValid(sv) {
 			return nil, fmt.Errorf("range event %q is not a semantic version", v)

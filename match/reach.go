@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/hallmark-dev/hallmark/inventory"
-	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Reachability labels for findings in Go binaries.
@@ -120,7 +120,7 @@ func reach(b *inventory.GoBinary, f *Finding, module string) *Reachability {
 
 // builtFor reports whether an advisory's package applies to the binary's
 // platform: its goos and goarch lists, when given, name the binary's.
-func builtFor(b *inventory.GoBinary, imp vulndb.GoImport) bool {
+func builtFor(b *inventory.GoBinary, imp osv.GoImport) bool {
 	if b.GOOS != "" && len(imp.GOOS) > 0 && !slices.Contains(imp.GOOS, b.GOOS) {
 		return false
 	}

@@ -9,7 +9,7 @@ import (
 	gocvss31 "github.com/pandatix/go-cvss/31"
 	gocvss40 "github.com/pandatix/go-cvss/40"
 
-	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Ratings, from lowest to highest. UNKNOWN sorts below LOW.
@@ -103,10 +103,10 @@ func cvssScore(typ, vector string) (Severity, bool) {
 // vectors; failing that, the database's own rating (GitHub's
 // database_specific.severity, an Ubuntu priority, ecosystem_specific
 // severity); failing that, UNKNOWN.
-func recordSeverity(rec *vulndb.Record, entries []*vulndb.Affected) Severity {
+func recordSeverity(rec *osv.Record, entries []*osv.Affected) Severity {
 	best := Severity{Rating: RatingUnknown}
 	found := false
-	consider := func(list []vulndb.Severity) {
+	consider := func(list []osv.Severity) {
 		for _, s := range list {
 			if s.Type != "CVSS_V3" && s.Type != "CVSS_V4" {
 				continue

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
-	"github.com/hallmark-dev/hallmark/vulndb"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // errUnparseable marks a version that the ecosystem's ordering cannot
@@ -35,7 +35,7 @@ func parseVersion(eco, name, rangeType, v string, strict bool) (version, error) 
 	if v == "" {
 		return nil, fmt.Errorf("%w: no version", errUnparseable)
 	}
-	base := vulndb.BaseEcosystem(eco)
+	base := osv.BaseEcosystem(eco)
 	if base == "Go" {
 		sv := goSemver(name, v)
 		if !semver.IsValid(sv) {
@@ -43,14 +43,14 @@ func parseVersion(eco, name, rangeType, v string, strict bool) (version, error) 
 		}
 		return goVersion(sv), nil
 	}
-	if rangeType == vulndb.RangeSemver && strict {
+	if rangeType == osv.RangeSemver && strict {
 		// SEMVER ranges are SemVer 2.0 whatever the ecosystem.
 		if !semver.IsValid("v"+v) || strings.Count(strings.SplitN(strings.SplitN(v, "-", 2)[0], "+", 2)[0], ".") != 2 {
 			return nil, fmt.Errorf("%w: %q is not a SemVer 2.0 version", errUnparseable, v)
 		}
 		return scalibrVersion{semantic.ParseSemverVersion(v)}, nil
 	}
-	if rangeType == vulndb.RangeSemver {
+	if rangeType == osv.RangeSemver {
 		return scalibrVersion{semantic.ParseSemverVersion(v)}, nil
 	}
 	if strict && base == "PyPI" && !pep440.MatchString(strings.ToLower(strings.TrimSpace(v))) {
@@ -138,7 +138,7 @@ func goSemver(name, v string) string {
 // want it: Go modules with the "v" the go command needs (v1.2.3); the
 // stdlib and toolchain as OSV and hallmark's inventory write them (1.21.5).
 func displayVersion(eco, name, v string) string {
-	if vulndb.BaseEcosystem(eco) != "Go" || v == "" {
+	if osv.BaseEcosystem(eco) != "Go" || v == "" {
 		return v
 	}
 	if name == "stdlib" || name == "toolchain" {

@@ -39,7 +39,7 @@ const (
 	// MinUnpackedAllowance lets a small archive of a few highly
 	// compressible records through (one real AlmaLinux record inflates
 	// 48:1): two of the largest records OSV allows.
-	MinUnpackedAllowance = 2 * MaxRecordSize
+	MinUnpackedAllowance = 2 * osv.MaxRecordSize
 )
 
 // ErrArchive is wrapped by errors about a zip as a whole (not a zip, too
@@ -92,8 +92,8 @@ func readZip(ctx context.Context, name string, fn entryFunc, bad func(Invalid)) 
 			continue
 		}
 		src := name + ":" + f.Name
-		if f.UncompressedSize64 > MaxRecordSize {
-			bad(Invalid{Source: src, Err: fmt.Errorf("entry is %d bytes, over the %d-byte record limit", f.UncompressedSize64, MaxRecordSize)})
+		if f.UncompressedSize64 > osv.MaxRecordSize {
+			bad(Invalid{Source: src, Err: fmt.Errorf("entry is %d bytes, over the %d-byte record limit", f.UncompressedSize64, osv.MaxRecordSize)})
 			continue
 		}
 		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > MaxRatio*max(f.CompressedSize64, 1) {
@@ -169,10 +169,10 @@ func checkOverlap(ctx context.Context, files []*zip.File) error {
 		}
 		off, err := f.DataOffset() // reads the entry's local header
 		if err != nil {
-			return fmt.Errorf("entry %q: %v", truncate(f.Name, 64), err)
+			return fmt.Errorf("entry %q: %v", osv.Truncate(f.Name, 64), err)
 		}
 		if off < 0 || uint64(off) > math.MaxUint64-max(f.CompressedSize64, 1) {
-			return fmt.Errorf("entry %q: data offset %d out of range", truncate(f.Name, 64), off)
+			return fmt.Errorf("entry %q: data offset %d out of range", osv.Truncate(f.Name, 64), off)
 		}
 		spans = append(spans, span{uint64(off), uint64(off) + max(f.CompressedSize64, 1), f.Name})
 	}
@@ -180,7 +180,7 @@ func checkOverlap(ctx context.Context, files []*zip.File) error {
 	for i := 1; i < len(spans); i++ {
 		if spans[i].start < spans[i-1].end {
 			return fmt.Errorf("entries %q and %q overlap (bytes %d-%d and %d-%d): an overlapping zip inflates the same data many times",
-				truncate(spans[i-1].name, 64), truncate(spans[i].name, 64), spans[i-1].start, spans[i-1].end, spans[i].start, spans[i].end)
+				osv.Truncate(spans[i-1].name, 64), osv.Truncate(spans[i].name, 64), spans[i-1].start, spans[i-1].end, spans[i].start, spans[i].end)
 		}
 	}
 	return nil
@@ -197,12 +197,12 @@ func readEntry(f *zip.File, buf []byte) ([]byte, error) {
 	}
 	defer rc.Close()
 	w := sliceWriter{buf}
-	n, err := io.Copy(&w, io.LimitReader(rc, MaxRecordSize+1))
+	n, err := io.Copy(&w, io.LimitReader(rc, osv.MaxRecordSize+1))
 	if err != nil {
 		return w.b, err
 	}
-	if n > MaxRecordSize {
-		return w.b, fmt.Errorf("entry expands past the %d-byte record limit", MaxRecordSize)
+	if n > osv.MaxRecordSize {
+		return w.b, fmt.Errorf("entry expands past the %d-byte record limit", osv.MaxRecordSize)
 	}
 	return w.b, nil
 }
@@ -259,7 +259,7 @@ func readPath(ctx context.Context, name string, fn entryFunc, bad func(Invalid))
 	if isZip(name) {
 		return readZip(ctx, name, fn, bad)
 	}
-	data, err := readFileLimit(name, MaxRecordSize)
+	data, err := readFileLimit(name, osv.MaxRecordSize)
 	if err != nil {
 		bad(Invalid{Source: name, Err: err})
 		return nil

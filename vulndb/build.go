@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Builder writes a new version of the database beside the live one. Nothing
@@ -166,7 +169,7 @@ func copyDB(ctx context.Context, from, to string) error {
 }
 
 // Put adds or replaces a record; raw is its JSON as read.
-func (b *Builder) Put(ctx context.Context, rec *Record, raw []byte) error {
+func (b *Builder) Put(ctx context.Context, rec *osv.Record, raw []byte) error {
 	data, err := encodeStored(raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", rec.ID, err)
@@ -178,7 +181,7 @@ func (b *Builder) Put(ctx context.Context, rec *Record, raw []byte) error {
 	return b.putEncoded(ctx, rec, data, scan)
 }
 
-func (b *Builder) putEncoded(ctx context.Context, rec *Record, data, scan []byte) error {
+func (b *Builder) putEncoded(ctx context.Context, rec *osv.Record, data, scan []byte) error {
 	pub := ""
 	if rec.Published != nil {
 		pub = rec.Published.UTC().Format(time.RFC3339)
@@ -197,7 +200,7 @@ func (b *Builder) putEncoded(ctx context.Context, rec *Record, data, scan []byte
 		if a.Package == nil {
 			continue
 		}
-		eco := BaseEcosystem(a.Package.Ecosystem)
+		eco := osv.BaseEcosystem(a.Package.Ecosystem)
 		if _, err := b.putAffected.ExecContext(ctx, eco, NormalizeName(eco, a.Package.Name), rec.ID); err != nil {
 			return fmt.Errorf("%s: %w", rec.ID, err)
 		}
@@ -238,7 +241,7 @@ func (b *Builder) DropMissing(ctx context.Context, ecosystem string, keep map[st
 }
 
 // PutKEV replaces the KEV catalogue.
-func (b *Builder) PutKEV(ctx context.Context, c *KEVCatalog, source string) error {
+func (b *Builder) PutKEV(ctx context.Context, c *kev.Catalog, source string) error {
 	if _, err := b.tx.ExecContext(ctx, `DELETE FROM kev`); err != nil {
 		return err
 	}

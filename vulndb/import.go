@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // ImportStats says what an import loaded and what it skipped.
@@ -36,18 +37,18 @@ type ImportStats struct {
 	Invalid []Invalid `json:"-"`
 }
 
-func (s *ImportStats) add(rec *Record) {
+func (s *ImportStats) add(rec *osv.Record) {
 	s.Records++
 	seen := map[string]bool{}
 	git := false
 	for _, a := range rec.Affected {
 		for _, r := range a.Ranges {
-			git = git || r.Type == RangeGit
+			git = git || r.Type == osv.RangeGit
 		}
 		if a.Package == nil {
 			continue
 		}
-		e := BaseEcosystem(a.Package.Ecosystem)
+		e := osv.BaseEcosystem(a.Package.Ecosystem)
 		if !seen[e] {
 			seen[e] = true
 			s.Ecosystems[e]++
@@ -145,7 +146,7 @@ func progress(w io.Writer, format string, args ...any) {
 
 // readKEVFile reads p when it is a KEV catalogue (a JSON file with
 // catalogVersion and vulnerabilities); ok is false for anything else.
-func readKEVFile(p string) (*KEVCatalog, bool, error) {
+func readKEVFile(p string) (*kev.Catalog, bool, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, false, err
@@ -153,14 +154,14 @@ func readKEVFile(p string) (*KEVCatalog, bool, error) {
 	if st.IsDir() || isZip(p) {
 		return nil, false, nil
 	}
-	data, err := readFileLimit(p, MaxKEVSize)
+	data, err := readFileLimit(p, kev.MaxSize)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", p, err)
 	}
 	if !bytes.Contains(data, []byte(`"catalogVersion"`)) || !kev.LooksLike(data) {
 		return nil, false, nil
 	}
-	c, err := ParseKEV(data)
+	c, err := kev.Parse(data)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", p, err)
 	}
@@ -168,7 +169,7 @@ func readKEVFile(p string) (*KEVCatalog, bool, error) {
 }
 
 type parsedEntry struct {
-	rec       *Record
+	rec       *osv.Record
 	enc, scan []byte
 	bad       *Invalid
 }
@@ -192,7 +193,7 @@ func (b *Builder) load(ctx context.Context, stats *ImportStats, ids map[string]b
 		go func() {
 			defer wg.Done()
 			for it := range in {
-				rec, err := ParseRecord(it.data)
+				rec, err := osv.ParseRecord(it.data)
 				var pe parsedEntry
 				if err != nil {
 					pe.bad = &Invalid{Source: it.src, ID: recordID(err), Err: err}

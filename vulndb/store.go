@@ -19,6 +19,8 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 
 	"github.com/hallmark-dev/hallmark/inventory"
+	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // The database lives in a directory: "current" names the live SQLite file
@@ -87,7 +89,7 @@ CREATE TABLE sources(
 // module paths, npm names with their scope, Maven group:artifact, crate
 // names) compares exactly.
 func NormalizeName(ecosystem, name string) string {
-	switch BaseEcosystem(ecosystem) {
+	switch osv.BaseEcosystem(ecosystem) {
 	case "PyPI":
 		return inventory.NormalizePyPIName(name)
 	case "Packagist", "NuGet", "Hex":
@@ -165,7 +167,7 @@ func currentPath(dir string) (string, error) {
 	}
 	base := strings.TrimSpace(string(name))
 	if base == "" || base != filepath.Base(base) || !strings.HasSuffix(base, ".db") {
-		return "", fmt.Errorf("%s: %w: pointer file names %q", filepath.Join(dir, pointerFile), ErrNoDatabase, truncate(base, 64))
+		return "", fmt.Errorf("%s: %w: pointer file names %q", filepath.Join(dir, pointerFile), ErrNoDatabase, osv.Truncate(base, 64))
 	}
 	path := filepath.Join(dir, base)
 	if _, err := os.Stat(path); err != nil {
@@ -199,7 +201,7 @@ func (s *Store) Path() string { return s.path }
 // ecosystem and name, normalised with NormalizeName) in their affected
 // list, keyed by normalised name. Only these records are read and
 // decoded. A record listed under several names is decoded once.
-func (s *Store) Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*Record, error) {
+func (s *Store) Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*osv.Record, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -216,13 +218,13 @@ func (s *Store) Lookup(ctx context.Context, ecosystem string, names []string) (m
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT a.name, v.id, v.scan FROM affected a JOIN vulns v ON v.id = a.id
 		WHERE a.ecosystem = ? AND a.name IN (SELECT value FROM json_each(?))
-		ORDER BY a.name, v.id`, BaseEcosystem(ecosystem), string(arg))
+		ORDER BY a.name, v.id`, osv.BaseEcosystem(ecosystem), string(arg))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.path, err)
 	}
 	defer rows.Close()
-	out := map[string][]*Record{}
-	decoded := map[string]*Record{}
+	out := map[string][]*osv.Record{}
+	decoded := map[string]*osv.Record{}
 	for rows.Next() {
 		var name, id string
 		var data []byte
@@ -256,7 +258,7 @@ func (s *Store) Ecosystems(ctx context.Context) ([]string, error) {
 }
 
 // Get returns one record by ID, as published, or nil.
-func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
+func (s *Store) Get(ctx context.Context, id string) (*osv.Record, error) {
 	var data []byte
 	err := s.db.QueryRowContext(ctx, `SELECT data FROM vulns WHERE id = ?`, id).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -269,8 +271,8 @@ func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
 }
 
 // KEV returns the catalogue entries for the given CVE IDs.
-func (s *Store) KEV(ctx context.Context, cves []string) (map[string]KEVEntry, error) {
-	out := map[string]KEVEntry{}
+func (s *Store) KEV(ctx context.Context, cves []string) (map[string]kev.Entry, error) {
+	out := map[string]kev.Entry{}
 	if len(cves) == 0 {
 		return out, nil
 	}
@@ -284,7 +286,7 @@ func (s *Store) KEV(ctx context.Context, cves []string) (map[string]KEVEntry, er
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e KEVEntry
+		var e kev.Entry
 		if err := rows.Scan(&e.CVE, &e.DateAdded, &e.DueDate, &e.KnownRansomwareCampaignUse, &e.Name); err != nil {
 			return nil, err
 		}
@@ -448,7 +450,7 @@ func encodeStored(raw []byte) ([]byte, error) {
 // scanForm is the reduced copy of rec that Lookup returns: details are cut
 // to their first line when there is no summary (the report's fallback),
 // references and credits are dropped.
-func scanForm(rec *Record) ([]byte, error) {
+func scanForm(rec *osv.Record) ([]byte, error) {
 	r := *rec
 	if r.Summary == "" {
 		r.Summary = firstLine(r.Details)
@@ -468,25 +470,25 @@ func firstLine(s string) string {
 	return s
 }
 
-func decodeScan(data []byte) (*Record, error) {
-	var rec Record
+func decodeScan(data []byte) (*osv.Record, error) {
+	var rec osv.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, err
 	}
 	return &rec, nil
 }
 
-func decodeStored(data []byte) (*Record, error) {
+func decodeStored(data []byte) (*osv.Record, error) {
 	r := flate.NewReader(bytes.NewReader(data))
 	defer r.Close()
-	raw, err := io.ReadAll(io.LimitReader(r, MaxRecordSize+1))
+	raw, err := io.ReadAll(io.LimitReader(r, osv.MaxRecordSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) > MaxRecordSize {
-		return nil, fmt.Errorf("inflates past %d bytes", MaxRecordSize)
+	if len(raw) > osv.MaxRecordSize {
+		return nil, fmt.Errorf("inflates past %d bytes", osv.MaxRecordSize)
 	}
-	var rec Record
+	var rec osv.Record
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hallmark-dev/hallmark/vulndb/kev"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 // Where `hallmark db update` downloads from by default.
@@ -129,14 +132,14 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	}
 	// The KEV catalogue is small and fetched first, so that an unreachable
 	// catalogue fails the update before the large downloads, not after.
-	var kev *KEVCatalog
+	var catalog *kev.Catalog
 	if opts.KEV != "" {
 		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
-		data, err := f.get(ctx, opts.KEV, MaxKEVSize)
+		data, err := f.get(ctx, opts.KEV, kev.MaxSize)
 		if err != nil {
 			return nil, fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
 		}
-		if kev, err = ParseKEV(data); err != nil {
+		if catalog, err = kev.Parse(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", opts.KEV, err)
 		}
 	}
@@ -156,13 +159,13 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 		}
 		stats.Ecosystems = append(stats.Ecosystems, *u)
 	}
-	if kev != nil {
-		if err := b.PutKEV(ctx, kev, opts.KEV); err != nil {
+	if catalog != nil {
+		if err := b.PutKEV(ctx, catalog, opts.KEV); err != nil {
 			b.Abort()
 			return nil, err
 		}
-		stats.KEV = len(kev.Vulnerabilities)
-		progress(opts.Progress, "KEV: catalogue %s, %d CVEs\n", kev.CatalogVersion, stats.KEV)
+		stats.KEV = len(catalog.Vulnerabilities)
+		progress(opts.Progress, "KEV: catalogue %s, %d CVEs\n", catalog.CatalogVersion, stats.KEV)
 	}
 	if err := b.Commit(ctx); err != nil {
 		return nil, err
@@ -193,7 +196,7 @@ func (f *fetcher) updateEcosystem(ctx context.Context, b *Builder, old *Store, e
 				progress(opts.Progress, "%s: fetching %d changed records\n", eco, len(changed))
 				err := b.load(ctx, is, nil, func(emit entryFunc, bad func(Invalid)) error {
 					for _, id := range changed {
-						data, err := f.get(ctx, f.path(eco, id+".json"), MaxRecordSize)
+						data, err := f.get(ctx, f.path(eco, id+".json"), osv.MaxRecordSize)
 						if err != nil {
 							return fmt.Errorf("%s: %w", id, err)
 						}
@@ -305,7 +308,7 @@ func (f *fetcher) changed(ctx context.Context, eco string, stored map[string]str
 			return nil, fmt.Errorf("modified_id.csv:%d: %v", n, err)
 		}
 		if strings.ContainsAny(id, "/\\") || id == "" || id == "." || id == ".." {
-			return nil, fmt.Errorf("modified_id.csv:%d: bad ID %q", n, truncate(id, 40))
+			return nil, fmt.Errorf("modified_id.csv:%d: bad ID %q", n, osv.Truncate(id, 40))
 		}
 		have, ok := stored[id]
 		if ok {

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/hallmark-dev/hallmark/internal/testdata"
+	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
 func readTestRecord(t testing.TB, name string) []byte {
@@ -285,7 +286,7 @@ func TestUpdate(t *testing.T) {
 
 	// Incremental: crates.io's modified_id.csv names one record as changed
 	// (its modified time is newer than the stored one) and one as current.
-	rec, err := ParseRecord(readRecordFromZip(t, testdata.Path(t, "osv", "crates.io", "all.zip"), "RUSTSEC-2016-0006.json"))
+	rec, err := osv.ParseRecord(readRecordFromZip(t, testdata.Path(t, "osv", "crates.io", "all.zip"), "RUSTSEC-2016-0006.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
