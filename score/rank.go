@@ -176,11 +176,6 @@ func upstreamOf(p *inventory.Package) Upstream {
 			return Upstream{URL: normalizeRepoURL(u), Method: "purl vcs_url qualifier"}
 		}
 	}
-	for _, name := range []string{"hallmark:vcs_url", "hallmark:repository"} {
-		if v, ok := p.Property(name); ok && v != "" {
-			return Upstream{URL: normalizeRepoURL(v), Method: "package metadata (" + name + ")"}
-		}
-	}
 	if p.Ecosystem == inventory.Go {
 		mod := p.Name
 		if mod == "stdlib" || mod == "toolchain" {
