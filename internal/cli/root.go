@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -88,14 +87,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return ExitError
 }
 
-// Version is the module version of this build.
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
-
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hallmark",
@@ -127,7 +118,13 @@ projects a portfolio depends on.`,
 		a.scoreCmd(),
 		a.rankCmd(),
 		a.keyCmd(), a.signCmd(), a.attestCmd(), a.verifyCmd(),
+		a.versionCmd(),
 	)
+	// --version prints what `hallmark version` does.
+	var version strings.Builder
+	_ = writeVersion(&version, readBuildInfo())
+	root.Annotations = map[string]string{"build": version.String()}
+	root.SetVersionTemplate(`{{index .Annotations "build"}}`)
 	return root
 }
 
