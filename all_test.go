@@ -48,6 +48,7 @@ var allowedModules = map[string]string{
 	"golang.org/x/term":                                 "terminal detection and passphrase prompts",
 	"google.golang.org/protobuf":                        "protobuf JSON for Sigstore bundles",
 	"golang.org/x/crypto":                               "key encryption (scrypt, nacl/secretbox) for cosign keys",
+	"github.com/bmatcuk/doublestar/v4":                  "--exclude globs with ** (syft's syntax, syft's library)",
 	"github.com/youmark/pkcs8":                          "writing passphrase-encrypted PKCS#8 keys (PBES2); sigstore reads them with the same library",
 }
 

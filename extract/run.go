@@ -51,6 +51,10 @@ type Options struct {
 	// It costs a read of each binary's symbol table, which no SBOM needs,
 	// so only scans set it.
 	BinaryFacts bool
+	// Exclude, when set, leaves out each path (slash-separated, relative
+	// to the root) it reports true for; an excluded directory is not
+	// entered. The CLI's --exclude globs (extract/exclude) set it.
+	Exclude func(path string, dir bool) bool
 }
 
 // npmLockfiles speak for the node_modules directory beside them.
@@ -137,6 +141,9 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		}
 	} else {
 		err := walk(ctx, fsys, func(p string, d fs.DirEntry, execOnly bool) (enter, covers bool) {
+			if opts.Exclude != nil && opts.Exclude(p, d.IsDir()) {
+				return false, false
+			}
 			if d.IsDir() {
 				switch d.Name() {
 				case ".git", ".hg", ".svn":

@@ -8,6 +8,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/extract/exclude"
+	"github.com/hallmark-dev/hallmark/internal/escape"
 )
 
 // The output formats, one set of names for every command that writes
@@ -190,4 +194,36 @@ func (a *app) writeOutputs(outs []output, render func(w io.Writer, o output) err
 // never when NO_COLOR is set (https://no-color.org).
 func (a *app) color(o output) bool {
 	return o.toTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+}
+
+// excludeFlags is --exclude GLOB (repeatable), syft's flag and syntax
+// (extract/exclude).
+type excludeFlags struct {
+	patterns []string
+	m        *exclude.Matcher
+}
+
+func (e *excludeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&e.patterns, "exclude", nil, "leave out paths matching this glob, relative to the target: ./testdata/**, **/*.json (repeatable)")
+}
+
+// apply compiles the patterns into opts.
+func (e *excludeFlags) apply(opts *extract.Options) error {
+	if len(e.patterns) == 0 {
+		return nil
+	}
+	m, err := exclude.Compile(e.patterns)
+	if err != nil {
+		return err
+	}
+	e.m, opts.Exclude = m, m.Match
+	return nil
+}
+
+// warnUnused says which patterns matched nothing: a typo, or a path from
+// the wrong directory, would otherwise pass silently.
+func (e *excludeFlags) warnUnused(a *app) {
+	for _, p := range e.m.Unused() {
+		a.warn(fmt.Sprintf("--exclude %s matched nothing", escape.Text(p)))
+	}
 }

@@ -49,6 +49,7 @@ type app struct {
 	quiet          bool
 	platform       string // for image targets with several platforms
 	verbose        bool
+	config         string // --config
 	log            *slog.Logger
 }
 
@@ -98,6 +99,9 @@ projects a portfolio depends on.`,
 		SilenceErrors: true,
 		Version:       Version(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.applyConfig(cmd, a.config); err != nil {
+				return withCode(ExitError, err)
+			}
 			level := slog.LevelWarn
 			switch {
 			case a.quiet:
@@ -112,6 +116,7 @@ projects a portfolio depends on.`,
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", envBool("HALLMARK_QUIET"), "print only errors on stderr (env HALLMARK_QUIET)")
 	root.PersistentFlags().StringVar(&a.platform, "platform", envOr("HALLMARK_PLATFORM", ""), "for multi-platform images: os/arch[/variant] (default linux/amd64; env HALLMARK_PLATFORM)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "print debug diagnostics on stderr")
+	root.PersistentFlags().StringVar(&a.config, "config", envOr("HALLMARK_CONFIG", ""), "configuration file: flag names to values, as YAML (env HALLMARK_CONFIG; default ./"+configName+" when there is one)")
 	root.AddCommand(
 		a.sbomCmd(),
 		a.dbCmd(), a.scanCmd(),

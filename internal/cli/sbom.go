@@ -33,6 +33,7 @@ func (a *app) sbomCmd() *cobra.Command {
 		maxSize     int64
 		nodeModules bool
 		att         attestFlags
+		excl        excludeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom TARGET",
@@ -76,10 +77,15 @@ reproduced byte for byte.`,
 					return withCode(ExitError, err)
 				}
 			}
-			inv, err := a.inventory(cmd, args[0], extract.Options{MaxFileSize: maxSize, WalkNodeModules: nodeModules})
+			opts := extract.Options{MaxFileSize: maxSize, WalkNodeModules: nodeModules}
+			if err := excl.apply(&opts); err != nil {
+				return withCode(ExitError, err)
+			}
+			inv, err := a.inventory(cmd, args[0], opts)
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			excl.warnUnused(a)
 			at, err := a.prepareAttestation(att, inv.Target)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -113,6 +119,7 @@ reproduced byte for byte.`,
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	cmd.Flags().BoolVar(&nodeModules, "node-modules", false, "also walk node_modules directories that sit beside a lockfile")
 	att.register(cmd, "the SBOM")
+	excl.register(cmd)
 	cmd.AddCommand(a.sbomConvertCmd())
 	return cmd
 }

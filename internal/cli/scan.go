@@ -37,6 +37,7 @@ func (a *app) scanCmd() *cobra.Command {
 		offline                bool
 		maxSize                int64
 		att                    attestFlags
+		excl                   excludeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan TARGET|SBOM",
@@ -95,10 +96,15 @@ written but some inputs were skipped.`,
 
 			// BinaryFacts: the symbol tables of Go binaries, for
 			// reachability; sbom does not read them.
-			inv, root, err := a.scanTarget(cmd, args[0], extract.Options{MaxFileSize: maxSize, BinaryFacts: true})
+			opts := extract.Options{MaxFileSize: maxSize, BinaryFacts: true}
+			if err := excl.apply(&opts); err != nil {
+				return withCode(ExitError, err)
+			}
+			inv, root, err := a.scanTarget(cmd, args[0], opts)
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			excl.warnUnused(a)
 			at, err := a.prepareAttestation(att, inv.Target)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -181,6 +187,7 @@ written but some inputs were skipped.`,
 	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "where to download missing advisories from (env HALLMARK_OSV_SOURCE)")
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	att.register(cmd, "the scan results (JSON)")
+	excl.register(cmd)
 	return cmd
 }
 

@@ -32,7 +32,7 @@ type scoreFlags struct {
 func (f *scoreFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.asOf, "as-of", os.Getenv("HALLMARK_AS_OF"), "compute as of this date (YYYY-MM-DD or RFC 3339; env HALLMARK_AS_OF); default now")
 	cmd.Flags().StringVar(&f.signalsFile, "signals", "", "JSON or CSV file of forge/deps.dev signals (criticality_score field names)")
-	cmd.Flags().StringVar(&f.config, "config", os.Getenv("HALLMARK_SCORE_CONFIG"), "criticality scorer config (criticality_score v2 YAML format; env HALLMARK_SCORE_CONFIG)")
+	cmd.Flags().StringVar(&f.config, "scorer-config", os.Getenv("HALLMARK_SCORE_CONFIG"), "criticality scorer config file (criticality_score v2 YAML format; env HALLMARK_SCORE_CONFIG)")
 	cmd.Flags().StringVar(&f.db, "db", "", "vulnerability database directory for the Vulnerabilities check (env HALLMARK_DB; default: the user cache directory); never fetched here")
 	cmd.Flags().StringVar(&f.scorer, "scorer", criticality.Default, "built-in criticality scorer: "+strings.Join(criticality.BuiltinNames(), ", "))
 }
