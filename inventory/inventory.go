@@ -7,6 +7,11 @@
 // A package is identified by its package URL (purl,
 // https://github.com/package-url/purl-spec). This package imports no other
 // package of the project.
+//
+// Besides packages, an inventory of a scan carries what matching needs to
+// know about each Go binary (GoBinary: platform, packages, functions), per
+// file and linked to the packages by location path. No output writes it:
+// it is input to matching, not a statement about the target.
 package inventory
 
 import (
