@@ -43,7 +43,15 @@ type UpdateOptions struct {
 	// (ecosystems.txt, or the subdirectories of a local source).
 	Ecosystems []string
 	// Full ignores modified_id.csv and fetches every export whole.
-	Full     bool
+	Full bool
+	// Optional leaves out, rather than failing the update for, downloads
+	// that fail: the KEV catalogue, and ecosystems the database does not
+	// hold yet (their whole exports are fetched before the database is
+	// touched). What was left out and why is in UpdateStats.Unavailable;
+	// when nothing is left to load the database is not rebuilt at all.
+	// scan uses it: a database it has is not refused for a download it can
+	// do without.
+	Optional bool
 	Client   *http.Client
 	Progress io.Writer
 }
@@ -52,7 +60,20 @@ type UpdateOptions struct {
 type UpdateStats struct {
 	Ecosystems []EcosystemUpdate `json:"ecosystems"`
 	KEV        int               `json:"kev,omitempty"`
-	Invalid    []Invalid         `json:"-"`
+	// Unavailable lists, with UpdateOptions.Optional, the downloads that
+	// failed and were left out.
+	Unavailable []Unavailable `json:"unavailable,omitempty"`
+	Invalid     []Invalid     `json:"-"`
+}
+
+// KEVName names the KEV catalogue in Unavailable.
+const KEVName = "KEV"
+
+// Unavailable is a download an optional update left out: an ecosystem's
+// export, or the KEV catalogue (Name KEVName).
+type Unavailable struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // EcosystemUpdate is what happened to one ecosystem.
@@ -130,17 +151,64 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 			return nil, err
 		}
 	}
+	stats := &UpdateStats{}
 	// The KEV catalogue is small and fetched first, so that an unreachable
 	// catalogue fails the update before the large downloads, not after.
 	var catalog *kev.Catalog
 	if opts.KEV != "" {
 		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
 		data, err := f.get(ctx, opts.KEV, kev.MaxSize)
-		if err != nil {
-			return nil, fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
+		if err == nil {
+			catalog, err = kev.Parse(data)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", opts.KEV, err)
+			}
+		} else {
+			err = fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
 		}
-		if catalog, err = kev.Parse(data); err != nil {
-			return nil, fmt.Errorf("%s: %w", opts.KEV, err)
+		switch {
+		case err != nil && opts.Optional && ctx.Err() == nil:
+			stats.Unavailable = append(stats.Unavailable, Unavailable{Name: KEVName, Reason: err.Error()})
+			catalog = nil
+		case err != nil:
+			return nil, err
+		}
+	}
+	// Optional ecosystems the database lacks are fetched now, and those
+	// that cannot be are left out, before the database is copied.
+	fetched := map[string]string{}
+	if opts.Optional {
+		var have []string
+		if old != nil {
+			if have, err = old.Ecosystems(ctx); err != nil {
+				return nil, err
+			}
+		}
+		var keep []string
+		for _, eco := range ecos {
+			if slices.Contains(have, eco) {
+				keep = append(keep, eco)
+				continue
+			}
+			p, cleanup, err := f.fetchZip(ctx, eco, opts.Progress)
+			if err == nil && f.local {
+				err = regularFile(p)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				progress(opts.Progress, "%s: not available (%v); left out\n", eco, err)
+				stats.Unavailable = append(stats.Unavailable, Unavailable{Name: eco, Reason: err.Error()})
+				continue
+			}
+			defer cleanup()
+			fetched[eco] = p
+			keep = append(keep, eco)
+		}
+		ecos = keep
+		if len(ecos) == 0 && catalog == nil {
+			return stats, nil // nothing to load: the database stays as it is
 		}
 	}
 	// Without a usable database there is nothing to build on: a file that
@@ -150,9 +218,8 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	if err != nil {
 		return nil, err
 	}
-	stats := &UpdateStats{}
 	for _, eco := range ecos {
-		u, err := f.updateEcosystem(ctx, b, old, eco, opts, stats)
+		u, err := f.updateEcosystem(ctx, b, old, eco, opts, stats, fetched[eco])
 		if err != nil {
 			b.Abort()
 			return nil, fmt.Errorf("%s: %w", eco, err)
@@ -174,7 +241,10 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	return stats, nil
 }
 
-func (f *fetcher) updateEcosystem(ctx context.Context, b *Builder, old *Store, eco string, opts UpdateOptions, stats *UpdateStats) (*EcosystemUpdate, error) {
+// updateEcosystem loads one ecosystem into b: the records that changed
+// since old, or its whole export (from zipPath when it was fetched
+// already).
+func (f *fetcher) updateEcosystem(ctx context.Context, b *Builder, old *Store, eco string, opts UpdateOptions, stats *UpdateStats, zipPath string) (*EcosystemUpdate, error) {
 	u := &EcosystemUpdate{Ecosystem: eco}
 	is := &ImportStats{Ecosystems: map[string]int{}}
 	collect := func() { stats.Invalid = append(stats.Invalid, is.Invalid...) }
@@ -216,11 +286,14 @@ func (f *fetcher) updateEcosystem(ctx context.Context, b *Builder, old *Store, e
 			}
 		}
 	}
-	zipPath, cleanup, err := f.fetchZip(ctx, eco, opts.Progress)
-	if err != nil {
-		return nil, err
+	if zipPath == "" {
+		p, cleanup, err := f.fetchZip(ctx, eco, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		zipPath = p
 	}
-	defer cleanup()
 	keep := map[string]bool{}
 	if err := b.load(ctx, is, keep, func(emit entryFunc, bad func(Invalid)) error {
 		return readZip(ctx, zipPath, emit, bad)
@@ -402,4 +475,38 @@ func (f *fetcher) get(ctx context.Context, u string, limit int64) ([]byte, error
 		return nil, fmt.Errorf("GET %s: over the %d-byte limit", u, limit)
 	}
 	return data, nil
+}
+
+// regularFile checks that a local export is there to read, so that an
+// optional update can leave out one that is not before it starts.
+func regularFile(name string) error {
+	st, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", name)
+	}
+	return nil
+}
+
+// KEVFile is the name CISA publishes the KEV catalogue under.
+const KEVFile = "known_exploited_vulnerabilities.json"
+
+// MirrorKEV returns the copy of the KEV catalogue kept with a local
+// mirror of OSV's exports, if there is one: <source>/known_exploited_vulnerabilities.json,
+// or kev/known_exploited_vulnerabilities.json beside the source directory
+// (a mirror laid out as osv/<ECOSYSTEM>/all.zip and kev/, as hallmark's
+// shared test data is). A source that is a URL has none.
+func MirrorKEV(source string) (string, bool) {
+	if source == "" || strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
+		return "", false
+	}
+	dir := filepath.Clean(source)
+	for _, p := range []string{filepath.Join(dir, KEVFile), filepath.Join(filepath.Dir(dir), "kev", KEVFile)} {
+		if regularFile(p) == nil {
+			return p, true
+		}
+	}
+	return "", false
 }

@@ -556,3 +556,105 @@ func TestUpdateKEVUnreachable(t *testing.T) {
 		t.Errorf("Open after the failed update = %v, want ErrNoDatabase", err)
 	}
 }
+
+// TestUpdateOptional: with Optional, an ecosystem whose export cannot be
+// fetched and an unreachable KEV catalogue are left out and listed, the
+// rest is loaded; when nothing can be loaded, the database is not rebuilt.
+func TestUpdateOptional(t *testing.T) {
+	rec := func(id, eco, name string) []byte {
+		return fmt.Appendf(nil, `{"id": %q, "modified": "2024-05-01T10:00:00Z", "affected": [{"package": {"ecosystem": %q, "name": %q}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]}`, id, eco, name)
+	}
+	files := map[string]string{
+		"/crates.io/all.zip": makeZip(t, map[string][]byte{"RUSTSEC-0000-0001.json": rec("RUSTSEC-0000-0001", "crates.io", "a")}),
+		"/PyPI/all.zip":      makeZip(t, map[string][]byte{"PYSEC-0000-1.json": rec("PYSEC-0000-1", "PyPI", "b")}),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f, ok := files[r.URL.Path]; ok {
+			http.ServeFile(w, r, f)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := Update(ctx, dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"crates.io"}}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := Update(ctx, dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"Go", "PyPI"}, KEV: srv.URL + "/kev.json", Optional: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Unavailable{
+		{KEVName, `KEV: GET ` + srv.URL + `/kev.json: 404 Not Found (--kev FILE reads a local copy, --kev "" skips the catalogue)`},
+		{"Go", "GET " + srv.URL + "/Go/all.zip: 404 Not Found"},
+	}
+	if !slices.Equal(stats.Unavailable, want) {
+		t.Errorf("unavailable:\n got %q\nwant %q", stats.Unavailable, want)
+	}
+	if len(stats.Ecosystems) != 1 || stats.Ecosystems[0].Ecosystem != "PyPI" || stats.Ecosystems[0].Records != 1 {
+		t.Errorf("loaded %+v, want PyPI's one record", stats.Ecosystems)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, err := s.Ecosystems(ctx)
+	before := s.Path()
+	s.Close()
+	if err != nil || !slices.Equal(have, []string{"PyPI", "crates.io"}) {
+		t.Errorf("ecosystems %q (%v), want PyPI and crates.io", have, err)
+	}
+
+	// Nothing available: the database stays the same file.
+	stats, err = Update(ctx, dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"Go"}, KEV: srv.URL + "/kev.json", Optional: true})
+	if err != nil || len(stats.Unavailable) != 2 || len(stats.Ecosystems) != 0 {
+		t.Fatalf("stats %+v, err %v", stats, err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Path() != before {
+		t.Errorf("an update that loaded nothing rebuilt the database: %s → %s", before, s.Path())
+	}
+
+	// Without Optional the same update fails.
+	if _, err := Update(ctx, dir, UpdateOptions{Source: srv.URL, Ecosystems: []string{"Go"}, Optional: false}); err == nil {
+		t.Error("a failed download without Optional: no error")
+	}
+}
+
+// TestMirrorKEV: a local mirror's KEV copy is found in the source directory
+// or in kev/ beside it; a URL source has none.
+func TestMirrorKEV(t *testing.T) {
+	root := t.TempDir()
+	osvDir := filepath.Join(root, "osv")
+	if err := os.MkdirAll(filepath.Join(root, "kev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(osvDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := MirrorKEV(osvDir); ok {
+		t.Errorf("MirrorKEV without a copy = %q", p)
+	}
+	beside := filepath.Join(root, "kev", KEVFile)
+	if err := os.WriteFile(beside, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := MirrorKEV(osvDir + "/"); !ok || p != beside {
+		t.Errorf("MirrorKEV = %q, %v, want %q", p, ok, beside)
+	}
+	inside := filepath.Join(osvDir, KEVFile)
+	if err := os.WriteFile(inside, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := MirrorKEV(osvDir); !ok || p != inside {
+		t.Errorf("MirrorKEV = %q, %v, want %q", p, ok, inside)
+	}
+	if p, ok := MirrorKEV("https://example.com/osv"); ok {
+		t.Errorf("MirrorKEV of a URL = %q", p)
+	}
+}
