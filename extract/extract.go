@@ -42,6 +42,19 @@ type Companions interface {
 	Companion(path string) bool
 }
 
+// Manifests is implemented by extractors of lockfiles whose ecosystem also
+// has a manifest that names only ranges (package.json beside
+// package-lock.json, Gemfile beside Gemfile.lock). A manifest that no
+// lockfile in its directory or one above it (a workspace's) resolves has
+// no packages hallmark can check; Run lists it in Inventory.Unresolved
+// with the command that writes the lockfile, so that the target does not
+// pass for one without dependencies.
+type Manifests interface {
+	// LockedBy returns, when path is such a manifest, the names of the
+	// lockfiles that resolve it and the command that writes one.
+	LockedBy(path string) (lockfiles []string, command string, ok bool)
+}
+
 // Wanted returns a predicate for the files exs claim or read as companions,
 // plus os-release, which Run itself reads.
 func Wanted(exs []Extractor) func(path string, mode fs.FileMode) bool {

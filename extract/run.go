@@ -60,6 +60,26 @@ type Options struct {
 // npmLockfiles speak for the node_modules directory beside them.
 var npmLockfiles = []string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 
+// manifest is a file a Manifests extractor names, with its lockfiles.
+type manifest struct {
+	path    string
+	locks   []string
+	command string
+}
+
+// lockedAbove reports whether one of the manifest's lockfiles is in its
+// directory or a parent, up to the root of the source.
+func lockedAbove(fsys fs.FS, m manifest) bool {
+	for dir := path.Dir(m.path); ; dir = path.Dir(dir) {
+		if hasAny(fsys, dir, m.locks) {
+			return true
+		}
+		if dir == "." || dir == "/" {
+			return false
+		}
+	}
+}
+
 type job struct {
 	path string
 	info fs.FileInfo
@@ -108,9 +128,17 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 	// execOnly: p is inside a node_modules directory a lockfile speaks for,
 	// walked for executables only (NodeModulesExecutables); only extractors
 	// that claim it for being executable get it.
+	var manifests []manifest
 	claim := func(p string, info fs.FileInfo, mode fs.FileMode, execOnly bool) {
 		if execOnly && !IsExecutable(mode) {
 			return
+		}
+		for _, ex := range opts.Extractors {
+			if m, ok := ex.(Manifests); ok {
+				if locks, command, ok := m.LockedBy(p); ok {
+					manifests = append(manifests, manifest{p, locks, command})
+				}
+			}
 		}
 		for _, ex := range opts.Extractors {
 			if !ex.Claims(p, mode) {
@@ -210,6 +238,12 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		}
 	}
 	inv.Skipped = skipped
+	for _, m := range manifests {
+		if !lockedAbove(fsys, m) {
+			log.Warn("no lockfile, so the dependencies were not resolved", "path", m.path, "run", m.command)
+			inv.Unresolved = append(inv.Unresolved, inventory.Unresolved{Path: m.path, Command: m.command})
+		}
+	}
 	inv.Normalize()
 	return inv, nil
 }

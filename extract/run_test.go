@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/extract/registry"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -247,4 +248,50 @@ func (claimAll) Extract(_ context.Context, in *extract.Input) ([]inventory.Packa
 		return nil, nil, err
 	}
 	return nil, nil, fmt.Errorf("want group:artifact:version, got %s", data)
+}
+
+// TestRunUnresolved: the real extractors' manifests with no lockfile in
+// their directory or above are listed with the command that writes one;
+// a workspace member under a root lockfile, an installed node_modules and
+// a manifest inside node_modules are not.
+func TestRunUnresolved(t *testing.T) {
+	fsys := fstest.MapFS{
+		"web/package.json":                      {Data: []byte(`{"dependencies": {"left-pad": "^1.3.0"}}`)},
+		"ws/package-lock.json":                  {Data: []byte(`{"lockfileVersion": 3, "packages": {}}`)},
+		"ws/packages/a/package.json":            {Data: []byte(`{}`)},
+		"installed/package.json":                {Data: []byte(`{}`)},
+		"installed/node_modules/x/package.json": {Data: []byte(`{"name": "x", "version": "1.0.0"}`)},
+		"py/pyproject.toml":                     {Data: []byte("[project]\nname = \"x\"\n")},
+		"rb/Gemfile":                            {Data: []byte("gem \"rails\"\n")},
+		"rs/Cargo.toml":                         {Data: []byte("[package]\nname = \"x\"\n")},
+		"php/composer.json":                     {Data: []byte(`{}`)},
+		"php/vendor/a/b/composer.json":          {Data: []byte(`{}`)},
+		"pipenv/Pipfile":                        {Data: []byte("[packages]\n")},
+		"locked/Gemfile":                        {Data: []byte("gem \"rails\"\n")},
+		"locked/Gemfile.lock":                   {Data: []byte("GEM\n  specs:\n")},
+	}
+	inv, err := extract.Run(context.Background(), fsys, extract.Options{Extractors: registry.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []inventory.Unresolved{
+		{Path: "php/composer.json", Command: "composer update --no-install"},
+		{Path: "pipenv/Pipfile", Command: "pipenv lock"},
+		{Path: "py/pyproject.toml", Command: "uv lock"},
+		{Path: "rb/Gemfile", Command: "bundle lock"},
+		{Path: "rs/Cargo.toml", Command: "cargo generate-lockfile"},
+		{Path: "web/package.json", Command: "npm install --package-lock-only"},
+	}
+	if !slices.Equal(inv.Unresolved, want) {
+		t.Errorf("unresolved:\n got %v\nwant %v", inv.Unresolved, want)
+	}
+
+	// A single-file target is checked against its own directory.
+	inv, err = extract.Run(context.Background(), fsys, extract.Options{Extractors: registry.Default(), Only: []string{"web/package.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []inventory.Unresolved{{Path: "web/package.json", Command: "npm install --package-lock-only"}}; !slices.Equal(inv.Unresolved, want) {
+		t.Errorf("single file: %v, want %v", inv.Unresolved, want)
+	}
 }

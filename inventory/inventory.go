@@ -150,6 +150,15 @@ type Skipped struct {
 	Reason string `json:"reason"`
 }
 
+// Unresolved is a manifest with no lockfile to resolve it (a package.json
+// without package-lock.json): it names ranges, not the versions that would
+// be installed, so none of its dependencies is in the inventory. Command
+// writes the lockfile.
+type Unresolved struct {
+	Path    string `json:"path"`
+	Command string `json:"command"`
+}
+
 // Distro identifies an operating system from /etc/os-release.
 type Distro struct {
 	ID         string `json:"id"`                   // "debian", "ubuntu", "alpine"
@@ -180,6 +189,9 @@ type Inventory struct {
 	// (see GoBinary), sorted by path; recorded only when asked for, and
 	// never written out.
 	GoBinaries []GoBinary `json:"-"`
+	// Unresolved lists the manifests found with no lockfile: their
+	// dependencies are missing from Packages, not absent from the target.
+	Unresolved []Unresolved `json:"unresolved,omitempty"`
 }
 
 // Normalize merges packages that share a purl, sorts everything into a
@@ -241,6 +253,10 @@ func (inv *Inventory) Normalize() {
 	// only come from merging inventories, and the first is kept.
 	slices.SortStableFunc(inv.GoBinaries, func(a, b GoBinary) int { return strings.Compare(a.Path, b.Path) })
 	inv.GoBinaries = slices.CompactFunc(inv.GoBinaries, func(a, b GoBinary) bool { return a.Path == b.Path })
+	slices.SortFunc(inv.Unresolved, func(a, b Unresolved) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Command, b.Command))
+	})
+	inv.Unresolved = slices.Compact(inv.Unresolved)
 }
 
 // merge folds q, the same package found elsewhere, into p.

@@ -156,6 +156,15 @@ type Summary struct {
 	// database holds no advisories for: they were looked up but could not
 	// have matched anything. Set by the caller, which knows the database.
 	NotChecked map[string]int `json:"not_checked,omitempty"`
+	// NotCheckedReasons says, per ecosystem of NotChecked, why the
+	// database has no advisories for it (not downloaded with --offline, a
+	// download that failed and how, no export to download). Set by the
+	// caller, as NotChecked is.
+	NotCheckedReasons map[string]string `json:"not_checked_reasons,omitempty"`
+	// KEVUnavailable is why the CISA KEV catalogue could not be downloaded
+	// for this scan: known-exploited flags then come only from a copy the
+	// database already had. Set by the caller.
+	KEVUnavailable string `json:"kev_unavailable,omitempty"`
 }
 
 // Checked is the number of packages whose ecosystem the database covers.
@@ -175,7 +184,10 @@ type Result struct {
 	// Skipped lists the inputs the inventory could not read: nothing in
 	// them was checked, so a report without findings is not a clean bill.
 	Skipped []inventory.Skipped `json:"skipped,omitempty"`
-	Summary Summary             `json:"summary"`
+	// Unresolved lists the manifests with no lockfile: their dependencies
+	// were not checked.
+	Unresolved []inventory.Unresolved `json:"unresolved,omitempty"`
+	Summary    Summary                `json:"summary"`
 	// ReachabilityNote explains the reachability labels when any are set.
 	ReachabilityNote string `json:"reachability_note,omitempty"`
 }
@@ -188,7 +200,7 @@ type Options struct {
 
 // Match matches every package of inv against src.
 func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Options) (*Result, error) {
-	res := &Result{Target: inv.Target, Skipped: slices.Clone(inv.Skipped), Summary: Summary{BySeverity: map[string]int{}}}
+	res := &Result{Target: inv.Target, Skipped: slices.Clone(inv.Skipped), Unresolved: slices.Clone(inv.Unresolved), Summary: Summary{BySeverity: map[string]int{}}}
 	byEco := map[inventory.Ecosystem][]int{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 )
 
@@ -120,6 +121,8 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 // or whose packages' ecosystems the database lacks, is not a clean bill.
 func cleanSummary(res *match.Result) string {
 	switch checked := res.Summary.Checked(); {
+	case res.Summary.Packages == 0 && len(res.Unresolved) > 0:
+		return "No packages found: no lockfile resolves the manifests (see below), so nothing was checked."
 	case res.Summary.Packages == 0:
 		return "No packages found: the input lists none, so nothing was checked."
 	case checked <= 0:
@@ -175,8 +178,9 @@ func notes(res *match.Result) []string {
 	if s.NoEcosystem > 0 {
 		out = append(out, fmt.Sprintf("%d packages have no OSV ecosystem and were not matched.", s.NoEcosystem))
 	}
-	for _, eco := range slices.Sorted(maps.Keys(s.NotChecked)) {
-		out = append(out, fmt.Sprintf("%d %s packages were not checked: the database has no %s advisories (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, eco, eco))
+	out = append(out, notCheckedNotes(s)...)
+	if line := unresolvedNote(res.Unresolved); line != "" {
+		out = append(out, line)
 	}
 	if res.ReachabilityNote != "" {
 		out = append(out, res.ReachabilityNote)
@@ -189,6 +193,45 @@ func notes(res *match.Result) []string {
 		out = append(out, fmt.Sprintf("%d input(s) could not be read and were not checked: %s.", n, strings.Join(parts, "; ")))
 	}
 	return out
+}
+
+// notCheckedNotes say which ecosystems' packages were not checked and why,
+// and what the KEV flags lack: what SARIF reports as tool notifications and
+// the other formats as notes.
+func notCheckedNotes(s match.Summary) []string {
+	var out []string
+	for _, eco := range slices.Sorted(maps.Keys(s.NotChecked)) {
+		why := s.NotCheckedReasons[eco]
+		if why == "" {
+			why = "the database has no " + eco + " advisories"
+		}
+		out = append(out, fmt.Sprintf("%d %s packages were not checked: %s (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, why, eco))
+	}
+	if s.KEVUnavailable != "" {
+		out = append(out, "The CISA KEV catalogue could not be downloaded ("+s.KEVUnavailable+"); known-exploited flags come only from a copy already in the database, if any.")
+	}
+	return out
+}
+
+// maxUnresolvedNamed bounds the manifests a note names; the JSON lists
+// them all.
+const maxUnresolvedNamed = 5
+
+// unresolvedNote says which manifests had no lockfile and how to write
+// one: their dependencies are missing from the report, not absent.
+func unresolvedNote(us []inventory.Unresolved) string {
+	if len(us) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, min(len(us), maxUnresolvedNamed))
+	for _, u := range us[:min(len(us), maxUnresolvedNamed)] {
+		parts = append(parts, fmt.Sprintf("%s (run `%s` there)", u.Path, u.Command))
+	}
+	more := ""
+	if len(us) > maxUnresolvedNamed {
+		more = fmt.Sprintf(" and %d more", len(us)-maxUnresolvedNamed)
+	}
+	return fmt.Sprintf("%d manifest(s) have no lockfile, so their dependencies were not resolved or checked: %s%s.", len(us), strings.Join(parts, ", "), more)
 }
 
 func severityCounts(m map[string]int) string {

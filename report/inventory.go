@@ -88,6 +88,12 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 			fmt.Fprintf(w, "  %s\n", escape.Text(skippedText(s)))
 		}
 	}
+	if len(inv.Unresolved) > 0 {
+		fmt.Fprintf(w, "\nNo lockfile, so not resolved (%d):\n", len(inv.Unresolved))
+		for _, u := range inv.Unresolved {
+			fmt.Fprintf(w, "  %s: run `%s` there\n", escape.Text(u.Path), u.Command)
+		}
+	}
 	return nil
 }
 
@@ -120,5 +126,6 @@ func InventoryJSON(w io.Writer, inv *inventory.Inventory) error {
 		jsonstream.Array{Key: "packages", N: len(inv.Packages), Null: inv.Packages == nil, Empty: inv.Packages != nil, Elem: func(i int) any { return &inv.Packages[i] }},
 		jsonstream.Array{Key: "relationships", N: len(inv.Relationships), Elem: func(i int) any { return &inv.Relationships[i] }},
 		jsonstream.Array{Key: "skipped", N: len(inv.Skipped), Elem: func(i int) any { return &inv.Skipped[i] }},
+		jsonstream.Array{Key: "unresolved", N: len(inv.Unresolved), Elem: func(i int) any { return &inv.Unresolved[i] }},
 	)
 }

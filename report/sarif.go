@@ -207,7 +207,14 @@ func FindingsSARIF(w io.Writer, res *match.Result, opts FindingsOptions) error {
 			run.Results = append(run.Results, r)
 		}
 	}
-	if len(res.Skipped) > 0 {
+	// What was not checked is said as tool notifications, so that code
+	// scanning shows a run that checked nothing for an ecosystem as such,
+	// not as a clean one.
+	notChecked := notCheckedNotes(res.Summary)
+	if line := unresolvedNote(res.Unresolved); line != "" {
+		notChecked = append(notChecked, line)
+	}
+	if len(res.Skipped) > 0 || len(notChecked) > 0 {
 		inv := sarifInvocation{ExecutionSuccessful: true}
 		for _, sk := range res.Skipped {
 			inv.Notifications = append(inv.Notifications, sarifNotification{
@@ -215,6 +222,9 @@ func FindingsSARIF(w io.Writer, res *match.Result, opts FindingsOptions) error {
 				Message:   sarifText{Text: "not checked: " + sk.Reason},
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(opts.URIBase, sk.Path)}}}},
 			})
+		}
+		for _, n := range notChecked {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{Text: n}})
 		}
 		run.Invocations = []sarifInvocation{inv}
 	}

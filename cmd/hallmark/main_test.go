@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -33,11 +35,18 @@ func TestScripts(t *testing.T) {
 		data = "../../../shared/data"
 	}
 	data, _ = filepath.Abs(data)
+	vulndb, err := filepath.Abs("../../testdata/vulndb")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:           "../../testdata/script",
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+			// The tiny checked-in database the transcripts compare
+			// against (testdata/vulndb/README.md).
+			env.Setenv("VULNDB", vulndb)
 			if _, err := os.Stat(data); err == nil {
 				env.Setenv("HALLMARK_TESTDATA", data)
 			}
@@ -71,6 +80,27 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkimage": mkimage,
+			"mkzip":   mkzip,
 		},
 	})
+}
+
+// mkzip writes a zip for scripts: `mkzip OUT FILE...`, each FILE stored
+// under its base name at the zip's root, as OSV lays out all.zip.
+func mkzip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkzip OUT FILE...")
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range args[1:] {
+		w, err := zw.Create(filepath.Base(f))
+		ts.Check(err)
+		_, err = w.Write([]byte(ts.ReadFile(f)))
+		ts.Check(err)
+	}
+	ts.Check(zw.Close())
+	out := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(out), 0o755))
+	ts.Check(os.WriteFile(out, buf.Bytes(), 0o644))
 }

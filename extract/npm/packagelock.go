@@ -331,3 +331,18 @@ func resolveNode(from, name string, find func(folder string) (string, bool)) str
 		dir = parent
 	}
 }
+
+// LockedBy implements extract.Manifests: a package.json outside
+// node_modules with no lockfile and no node_modules in its directory or
+// above (a workspace root's) was never resolved.
+func (PackageLock) LockedBy(p string) ([]string, string, bool) {
+	if path.Base(p) != "package.json" || slices.Contains(strings.Split(p, "/"), "node_modules") {
+		return nil, "", false
+	}
+	return resolvers, "npm install --package-lock-only", true
+}
+
+// resolvers are what gives a package.json's dependencies their versions:
+// a lockfile, or the node_modules tree they were installed into (which
+// Installed reads when no lockfile is there).
+var resolvers = append(slices.Clone(lockfileNames), "node_modules")

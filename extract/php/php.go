@@ -42,6 +42,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,15 @@ func New() Extractor { return Extractor{} }
 
 // Name implements extract.Extractor.
 func (Extractor) Name() string { return "php/composer-lock" }
+
+// LockedBy implements extract.Manifests: a composer.json outside vendor/
+// with no composer.lock.
+func (Extractor) LockedBy(p string) ([]string, string, bool) {
+	if path.Base(p) != "composer.json" || slices.Contains(strings.Split(p, "/"), "vendor") {
+		return nil, "", false
+	}
+	return []string{"composer.lock"}, "composer update --no-install", true
+}
 
 // Claims implements extract.Extractor.
 func (Extractor) Claims(p string, _ fs.FileMode) bool {

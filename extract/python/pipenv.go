@@ -21,6 +21,14 @@ type Pipenv struct{}
 func (Pipenv) Name() string { return "python/pipfile-lock" }
 
 // Claims implements extract.Extractor.
+// LockedBy implements extract.Manifests: a Pipfile needs Pipfile.lock.
+func (Pipenv) LockedBy(p string) ([]string, string, bool) {
+	if path.Base(p) != "Pipfile" {
+		return nil, "", false
+	}
+	return []string{"Pipfile.lock"}, "pipenv lock", true
+}
+
 func (Pipenv) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "Pipfile.lock" }
 
 // Extract implements extract.Extractor.

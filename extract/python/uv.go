@@ -19,6 +19,16 @@ type UV struct{}
 func (UV) Name() string { return "python/uv-lock" }
 
 // Claims implements extract.Extractor.
+// LockedBy implements extract.Manifests: a pyproject.toml with none of
+// the lockfiles hallmark reads (nor a requirements.txt) beside it or above
+// it has no resolved versions.
+func (UV) LockedBy(p string) ([]string, string, bool) {
+	if path.Base(p) != "pyproject.toml" {
+		return nil, "", false
+	}
+	return []string{"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "requirements.txt"}, "uv lock", true
+}
+
 func (UV) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "uv.lock" }
 
 type uvDep struct {

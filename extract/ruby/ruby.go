@@ -56,6 +56,16 @@ func New() Extractor { return Extractor{} }
 func (Extractor) Name() string { return "ruby/gemfile-lock" }
 
 // Claims implements extract.Extractor.
+// LockedBy implements extract.Manifests: a Gemfile (or gems.rb) needs its
+// Gemfile.lock (gems.locked) for versions.
+func (Extractor) LockedBy(p string) ([]string, string, bool) {
+	switch path.Base(p) {
+	case "Gemfile", "gems.rb":
+		return []string{"Gemfile.lock", "gems.locked"}, "bundle lock", true
+	}
+	return nil, "", false
+}
+
 func (Extractor) Claims(p string, _ fs.FileMode) bool {
 	b := path.Base(p)
 	return b == "Gemfile.lock" || b == "gems.locked"

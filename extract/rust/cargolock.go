@@ -31,6 +31,15 @@ type CargoLock struct{}
 func (CargoLock) Name() string { return "rust/cargo-lock" }
 
 // Claims implements extract.Extractor.
+// LockedBy implements extract.Manifests: a Cargo.toml with no Cargo.lock
+// beside it or at its workspace root.
+func (CargoLock) LockedBy(p string) ([]string, string, bool) {
+	if path.Base(p) != "Cargo.toml" {
+		return nil, "", false
+	}
+	return []string{"Cargo.lock"}, "cargo generate-lockfile", true
+}
+
 func (CargoLock) Claims(p string, _ fs.FileMode) bool { return path.Base(p) == "Cargo.lock" }
 
 type lockfile struct {

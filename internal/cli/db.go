@@ -75,7 +75,9 @@ ecosystems named with --ecosystem, or those already in the database, or, for a
 new database, every ecosystem the source lists. Ecosystems already present are
 updated incrementally from <source>/<ECOSYSTEM>/modified_id.csv, fetching only
 the records that changed. --source may be a URL or a directory laid out the
-same way. The CISA KEV catalogue is fetched too (--kev "" skips it).`,
+same way. The CISA KEV catalogue is fetched too (--kev "" skips it); with a
+--source directory, from the copy the mirror keeps when there is one
+(DIR/known_exploited_vulnerabilities.json, or kev/ beside DIR).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := dbDir(*dbFlag)
@@ -83,7 +85,7 @@ same way. The CISA KEV catalogue is fetched too (--kev "" skips it).`,
 				return withCode(ExitError, err)
 			}
 			stats, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
-				Source: source, KEV: kev, Ecosystems: ecosystems, Full: full, Progress: a.progress(),
+				Source: source, KEV: kevSource(cmd, kev, source), Ecosystems: ecosystems, Full: full, Progress: a.progress(),
 			})
 			if err != nil {
 				return withCode(ExitError, fmt.Errorf("db update: %w (the previous database, if any, is unchanged)", err))
@@ -93,7 +95,7 @@ same way. The CISA KEV catalogue is fetched too (--kev "" skips it).`,
 	}
 	cmd.Flags().StringSliceVar(&ecosystems, "ecosystem", nil, "ecosystems to update, e.g. Go,PyPI,crates.io (default: those in the database, or all the source lists)")
 	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "OSV export URL or directory (env HALLMARK_OSV_SOURCE)")
-	cmd.Flags().StringVar(&kev, "kev", envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), "KEV catalogue URL or file; empty to skip (env HALLMARK_KEV_SOURCE)")
+	cmd.Flags().StringVar(&kev, "kev", envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), "KEV catalogue URL or file; empty to skip (env HALLMARK_KEV_SOURCE; default: the copy a --source directory keeps, else CISA's)")
 	cmd.Flags().BoolVar(&full, "full", false, "fetch whole exports even where an incremental update is possible")
 	return cmd
 }

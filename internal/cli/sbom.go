@@ -204,7 +204,7 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	if len(src.Only) > 0 && len(inv.Packages) == 0 && len(inv.Skipped) == 0 {
+	if len(src.Only) > 0 && len(inv.Packages) == 0 && len(inv.Skipped) == 0 && len(inv.Unresolved) == 0 {
 		// An empty SBOM of a single file is most often a file hallmark
 		// does not read (or a binary with no module information); say so
 		// rather than let it pass for "no dependencies".

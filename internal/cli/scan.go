@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,13 +32,13 @@ var osvExports = []string{"Alpine", "crates.io", "Debian", "Go", "Maven", "npm",
 
 func (a *app) scanCmd() *cobra.Command {
 	var (
-		out                    outputFlags
-		failOn, dbFlag, source string
-		vexFiles               []string
-		offline                bool
-		maxSize                int64
-		att                    attestFlags
-		excl                   excludeFlags
+		out                         outputFlags
+		failOn, dbFlag, source, kev string
+		vexFiles                    []string
+		offline, allowEmpty         bool
+		maxSize                     int64
+		att                         attestFlags
+		excl                        excludeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan TARGET|SBOM",
@@ -56,9 +57,16 @@ Without a database, or without the advisories of an ecosystem the target
 has, scan downloads them first (as hallmark db update --ecosystem would);
 --offline never touches the network and fails instead.
 
+A download that fails (an ecosystem the source lacks, an unreachable KEV
+catalogue) does not fail a scan that has a database: it scans with what it
+has and every format lists the ecosystems not checked and why. --kev says
+where the KEV catalogue comes from ("" skips it); by default from the copy
+a --source directory keeps, else CISA's.
+
 Exit status: 0 when no finding is at or above --fail-on (or --fail-on is
-none, the default), 1 when some are, 2 on errors, 3 when the output was
-written but some inputs were skipped.`,
+none, the default), 1 when some are, 2 on errors, and with --fail-on when
+no package could be checked at all (unless --allow-empty), 3 when the
+output was written but some inputs were skipped, 130 when interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			setMemoryLimit()
@@ -109,10 +117,11 @@ written but some inputs were skipped.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			store, err := a.openForScan(cmd, dir, inv, offline, source)
+			db, err := a.openForScan(cmd, dir, inv, offline, source, kevSource(cmd, kev, source))
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			store := db.store
 			defer store.Close()
 			res, err := match.Match(cmd.Context(), store, inv, match.Options{VEX: vex})
 			if err != nil {
@@ -123,13 +132,21 @@ written but some inputs were skipped.`,
 				return withCode(ExitError, err)
 			}
 			for _, p := range inv.Packages {
-				if p.Ecosystem != inventory.Unknown && !covers(have, string(p.Ecosystem)) {
+				eco := string(p.Ecosystem)
+				if p.Ecosystem != inventory.Unknown && !covers(have, eco) {
 					if res.Summary.NotChecked == nil {
 						res.Summary.NotChecked = map[string]int{}
 					}
-					res.Summary.NotChecked[string(p.Ecosystem)]++
+					res.Summary.NotChecked[eco]++
+					if why, ok := db.reasons[eco]; ok {
+						if res.Summary.NotCheckedReasons == nil {
+							res.Summary.NotCheckedReasons = map[string]string{}
+						}
+						res.Summary.NotCheckedReasons[eco] = why
+					}
 				}
 			}
+			res.Summary.KEVUnavailable = db.kevUnavailable
 			base := report.FindingsOptions{ToolVersion: Version()}
 			if root != "" {
 				base.Line = lineFinder(root)
@@ -168,6 +185,16 @@ written but some inputs were skipped.`,
 					return withCode(ExitError, err)
 				}
 			}
+			if failOn != "none" && !allowEmpty && res.Summary.Checked() <= 0 {
+				// A gate that checked nothing must not pass: a package.json
+				// without its lockfile, or a database without the target's
+				// ecosystems, would otherwise go green.
+				what := "the target has no packages hallmark can check"
+				if res.Summary.Packages > 0 {
+					what = fmt.Sprintf("none of its %d packages could be checked", res.Summary.Packages)
+				}
+				return withCode(ExitError, fmt.Errorf("--fail-on %s: %s (the output says why), so it can neither pass nor fail; --allow-empty accepts a scan that checks nothing", failOn, what))
+			}
 			if failOn != "none" {
 				if n := res.AtOrAbove(failOn); n > 0 {
 					if !a.quiet {
@@ -181,10 +208,12 @@ written but some inputs were skipped.`,
 	}
 	out.register(cmd, "HALLMARK_SCAN_FORMAT", scanFormats, formatJSON)
 	cmd.Flags().StringVar(&failOn, "fail-on", envOr("HALLMARK_FAIL_ON", "none"), "exit 1 when a finding is rated at or above this: none, any, low, medium, high, critical (env HALLMARK_FAIL_ON)")
+	cmd.Flags().BoolVar(&allowEmpty, "allow-empty", envBool("HALLMARK_ALLOW_EMPTY"), "with --fail-on, let a scan that checked no package pass (env HALLMARK_ALLOW_EMPTY)")
 	cmd.Flags().StringArrayVar(&vexFiles, "vex", nil, "OpenVEX or CycloneDX VEX file whose not_affected/fixed statements suppress findings (repeatable)")
 	cmd.Flags().BoolVar(&offline, "offline", envBool("HALLMARK_OFFLINE"), "never use the network; fail if the database is missing (env HALLMARK_OFFLINE)")
 	cmd.Flags().StringVar(&dbFlag, "db", "", "database directory (env HALLMARK_DB; default: the user cache directory)")
 	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "where to download missing advisories from (env HALLMARK_OSV_SOURCE)")
+	cmd.Flags().StringVar(&kev, "kev", envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), "KEV catalogue URL or file fetched with missing advisories; empty to skip (env HALLMARK_KEV_SOURCE; default: the copy a --source directory keeps, else CISA's)")
 	cmd.Flags().Int64Var(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	att.register(cmd, "the scan results (JSON)")
 	excl.register(cmd)
@@ -225,9 +254,21 @@ func (a *app) scanTarget(cmd *cobra.Command, target string, opts extract.Options
 	return inv, root, nil
 }
 
+// scanDatabase is the database a scan reads, and what it could not get:
+// why the advisories of some ecosystems are missing, why the KEV catalogue
+// could not be downloaded.
+type scanDatabase struct {
+	store          *vulndb.Store
+	reasons        map[string]string
+	kevUnavailable string
+}
+
 // openForScan opens the database, first fetching the ecosystems the
-// inventory needs that it lacks, unless offline.
-func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Inventory, offline bool, source string) (*vulndb.Store, error) {
+// inventory needs that it lacks, unless offline. A download that fails
+// does not fail the scan: the database scans what it can, and the
+// ecosystems left out are named with the reason. Only a scan left with no
+// database at all is an error.
+func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Inventory, offline bool, source, kev string) (*scanDatabase, error) {
 	var want []string
 	for _, p := range inv.Packages {
 		if slices.Contains(osvExports, string(p.Ecosystem)) && !slices.Contains(want, string(p.Ecosystem)) {
@@ -250,6 +291,7 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 	} else {
 		missing = want
 	}
+	db := &scanDatabase{store: store, reasons: map[string]string{}}
 	if len(missing) == 0 {
 		if store == nil {
 			if offline {
@@ -260,16 +302,23 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 			if _, err := vulndb.Import(cmd.Context(), dir, nil, vulndb.ImportOptions{Fresh: true}); err != nil {
 				return nil, err
 			}
-			return vulndb.Open(dir)
+			s, err := vulndb.Open(dir)
+			if err != nil {
+				return nil, err
+			}
+			db.store = s
 		}
-		return store, nil
+		return db, nil
 	}
 	if offline {
 		if store == nil {
 			return nil, errNoDB(dir, openErr)
 		}
+		for _, eco := range missing {
+			db.reasons[eco] = "the database has no " + eco + " advisories and --offline downloads none"
+		}
 		a.log.Warn("the database has no advisories for these ecosystems; their packages were not checked (run `hallmark db update --ecosystem "+strings.Join(missing, ",")+"`)", "ecosystems", missing)
-		return store, nil
+		return db, nil
 	}
 	if store != nil {
 		store.Close()
@@ -277,12 +326,54 @@ func (a *app) openForScan(cmd *cobra.Command, dir string, inv *inventory.Invento
 	if !a.quiet {
 		fmt.Fprintf(a.stderr, "hallmark: fetching advisories for %s into %s\n", strings.Join(missing, ", "), dir)
 	}
-	if _, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
-		Source: source, Ecosystems: missing, KEV: envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), Progress: a.progress(),
-	}); err != nil {
+	stats, err := vulndb.Update(cmd.Context(), dir, vulndb.UpdateOptions{
+		Source: source, Ecosystems: missing, KEV: kev, Progress: a.progress(), Optional: true,
+	})
+	switch {
+	case err != nil && (openErr != nil || cmd.Context().Err() != nil):
 		return nil, fmt.Errorf("fetching advisories: %w; %v", err, errNoDB(dir, openErr))
+	case err != nil:
+		// Not a download (those Optional leaves out) but the update
+		// itself, such as another one holding the database: the one
+		// there still scans.
+		a.log.Warn("could not add advisories to the database; scanning with what it has", "error", err)
+		for _, eco := range missing {
+			db.reasons[eco] = "adding its advisories to the database failed: " + err.Error()
+		}
+	default:
+		for _, u := range stats.Unavailable {
+			if u.Name == vulndb.KEVName {
+				db.kevUnavailable = u.Reason
+				a.log.Warn("the KEV catalogue could not be downloaded; scanning without it", "error", u.Reason)
+				continue
+			}
+			db.reasons[u.Name] = "downloading its advisories failed: " + u.Reason
+			a.log.Warn("advisories could not be downloaded; their packages are not checked", "ecosystem", u.Name, "error", u.Reason)
+		}
 	}
-	return vulndb.Open(dir)
+	store, err = vulndb.Open(dir)
+	if err != nil {
+		var why []string
+		for _, eco := range slices.Sorted(maps.Keys(db.reasons)) {
+			why = append(why, eco+": "+db.reasons[eco])
+		}
+		return nil, fmt.Errorf("fetching advisories: %s; %w", strings.Join(why, "; "), errNoDB(dir, err))
+	}
+	db.store = store
+	return db, nil
+}
+
+// kevSource is where a download takes the KEV catalogue from: --kev or
+// HALLMARK_KEV_SOURCE when set, else the copy a local --source mirror
+// keeps (vulndb.MirrorKEV), else CISA's URL.
+func kevSource(cmd *cobra.Command, kev, source string) string {
+	if cmd.Flags().Changed("kev") || os.Getenv("HALLMARK_KEV_SOURCE") != "" {
+		return kev
+	}
+	if p, ok := vulndb.MirrorKEV(source); ok {
+		return p
+	}
+	return kev
 }
 
 // lineFinder returns the SARIF line lookup: the package's line in each
