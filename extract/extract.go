@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -102,7 +103,7 @@ func (in *Input) AddGoBinary(b inventory.GoBinary) {
 }
 
 // ErrTooLarge is returned when a file exceeds the size limit.
-var ErrTooLarge = errors.New("file exceeds the size limit")
+var ErrTooLarge = limited.ErrTooLarge
 
 // ReadAll reads the whole file, refusing files over MaxSize.
 func (in *Input) ReadAll() ([]byte, error) {
@@ -120,12 +121,9 @@ func ReadFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := limited.ReadAll(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w (%d bytes)", name, ErrTooLarge, limit)
 	}
 	return data, nil
 }

@@ -520,16 +520,3 @@ func (d *digestReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// ReadLimited reads at most limit bytes from r, failing beyond that, so
-// that outside input cannot exhaust memory.
-func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("more than %d bytes", limit)
-	}
-	return data, nil
-}

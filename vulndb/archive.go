@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
 
@@ -259,7 +260,7 @@ func readPath(ctx context.Context, name string, fn entryFunc, bad func(Invalid))
 	if isZip(name) {
 		return readZip(ctx, name, fn, bad)
 	}
-	data, err := readFileLimit(name, osv.MaxRecordSize)
+	data, err := limited.ReadFile(name, osv.MaxRecordSize)
 	if err != nil {
 		bad(Invalid{Source: name, Err: err})
 		return nil
@@ -278,20 +279,4 @@ func isZip(name string) bool {
 		return strings.HasSuffix(name, ".zip")
 	}
 	return string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06" || strings.HasSuffix(name, ".zip")
-}
-
-func readFileLimit(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("file is over the %d-byte limit", limit)
-	}
-	return data, nil
 }

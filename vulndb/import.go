@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/vulndb/kev"
 	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
@@ -154,9 +155,9 @@ func readKEVFile(p string) (*kev.Catalog, bool, error) {
 	if st.IsDir() || isZip(p) {
 		return nil, false, nil
 	}
-	data, err := readFileLimit(p, kev.MaxSize)
+	data, err := limited.ReadFile(p, kev.MaxSize) // its errors name p
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", p, err)
+		return nil, false, err
 	}
 	if !bytes.Contains(data, []byte(`"catalogVersion"`)) || !kev.LooksLike(data) {
 		return nil, false, nil

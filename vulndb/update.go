@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/vulndb/kev"
 	"github.com/hallmark-dev/hallmark/vulndb/osv"
 )
@@ -460,7 +461,7 @@ func (f *fetcher) do(ctx context.Context, u string) (*http.Response, error) {
 // get reads a whole URL or file, up to limit bytes.
 func (f *fetcher) get(ctx context.Context, u string, limit int64) ([]byte, error) {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return readFileLimit(strings.TrimPrefix(u, "file://"), limit)
+		return limited.ReadFile(strings.TrimPrefix(u, "file://"), limit)
 	}
 	resp, err := f.do(ctx, u)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/attest"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 )
 
 func (a *app) attestCmd() *cobra.Command {
@@ -53,7 +54,7 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 				}
 				bundlePath = subjects[0] + ".intoto.sigstore.json"
 			}
-			predicate, err := readLimited(predicatePath, attest.MaxStatementSize)
+			predicate, err := limited.ReadFile(predicatePath, attest.MaxStatementSize)
 			if err != nil {
 				return withCode(ExitError, err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 )
 
@@ -70,7 +71,7 @@ func (a *app) applyConfig(cmd *cobra.Command, path string) error {
 		}
 		path = configName
 	}
-	data, err := readLimited(path, maxConfigSize)
+	data, err := limited.ReadFile(path, maxConfigSize)
 	if err != nil {
 		return err
 	}

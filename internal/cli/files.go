@@ -9,24 +9,6 @@ import (
 	"strings"
 )
 
-// readLimited reads a file no larger than limit bytes: everything the CLI
-// reads from outside (SBOMs, VEX, configs, signals) goes through it.
-func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than the %d-byte limit", name, limit)
-	}
-	return data, nil
-}
-
 // replaceFile writes a file the user named. A regular file (or a new one)
 // is written to a temporary file beside it and renamed into place, so a
 // failed run leaves the old content, never half a file; it keeps an

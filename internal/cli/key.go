@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/sign"
 )
 
@@ -155,7 +156,7 @@ func passphraseEnv() string {
 // reads), asking for its passphrase only if it is encrypted. `hallmark
 // sign`, `attest`, and the --attest flags of sbom and scan use it.
 func (a *app) loadSigner(path string) (*sign.Signer, error) {
-	data, err := readLimited(path, sign.MaxKeyFileSize)
+	data, err := limited.ReadFile(path, sign.MaxKeyFileSize)
 	if err != nil {
 		return nil, err
 	}

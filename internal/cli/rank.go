@@ -18,6 +18,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/sbom"
@@ -150,7 +151,7 @@ func (a *app) loadProduct(cmd *cobra.Command, arg string) (*inventory.Inventory,
 		return nil, err
 	}
 	if !st.IsDir() {
-		data, err := readLimited(arg, sbom.MaxSize)
+		data, err := limited.ReadFile(arg, sbom.MaxSize)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/registry"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/report"
 	"github.com/hallmark-dev/hallmark/sbom"
@@ -242,7 +243,7 @@ func decodeSBOMFile(name string) (*inventory.Inventory, sbom.Format, error) {
 		return inv, format, nil
 	}
 	if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() && st.Size() <= sbom.MaxSize {
-		if data, rerr := readLimited(name, sbom.MaxSize); rerr == nil {
+		if data, rerr := limited.ReadFile(name, sbom.MaxSize); rerr == nil {
 			if _, _, derr := sbom.Decode(data); derr != nil {
 				err = derr
 			}

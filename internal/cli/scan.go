@@ -15,6 +15,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/report"
@@ -83,7 +84,7 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 			}
 			var vex *match.VEX
 			for _, f := range vexFiles {
-				data, err := readLimited(f, match.MaxVEXSize)
+				data, err := limited.ReadFile(f, match.MaxVEXSize)
 				if err != nil {
 					return withCode(ExitError, err)
 				}
@@ -383,7 +384,7 @@ func lineFinder(root string) func(string, *match.PackageResult) int {
 	return func(loc string, p *match.PackageResult) int {
 		data, ok := cache[loc]
 		if !ok {
-			data, _ = readLimited(filepath.Join(root, filepath.FromSlash(loc)), 16<<20)
+			data, _ = limited.ReadFile(filepath.Join(root, filepath.FromSlash(loc)), 16<<20)
 			cache[loc] = data
 		}
 		if data == nil || strings.ContainsRune(string(data[:min(len(data), 512)]), 0) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/score"
 	"github.com/hallmark-dev/hallmark/score/criticality"
@@ -45,7 +46,7 @@ func (f *scoreFlags) load() (asOf time.Time, sc *criticality.Scorer, sig *signal
 	}
 	if f.config != "" {
 		var data []byte
-		if data, err = readLimited(f.config, criticality.MaxConfigSize); err != nil {
+		if data, err = limited.ReadFile(f.config, criticality.MaxConfigSize); err != nil {
 			return
 		}
 		if sc, err = criticality.LoadConfig(f.config, data); err != nil {
@@ -56,7 +57,7 @@ func (f *scoreFlags) load() (asOf time.Time, sc *criticality.Scorer, sig *signal
 	}
 	if f.signalsFile != "" {
 		var data []byte
-		if data, err = readLimited(f.signalsFile, signals.MaxFileSize); err != nil {
+		if data, err = limited.ReadFile(f.signalsFile, signals.MaxFileSize); err != nil {
 			return
 		}
 		if sig, err = signals.Parse(f.signalsFile, data); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hallmark-dev/hallmark/internal/escape"
 	"io"
 	"maps"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/attest"
+	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/sign"
 )
 
@@ -146,7 +147,7 @@ reason on stderr, and in the JSON), 2 usage error.`,
 // error return is a usage error (a file that cannot be read).
 func (a *app) verifyOne(files []string, bundlePath string, verifier *sign.Verifier) (verifyOutput, error) {
 	out := verifyOutput{Artifacts: files, Bundle: bundlePath}
-	bundleData, err := readLimited(bundlePath, sign.MaxBundleSize)
+	bundleData, err := limited.ReadFile(bundlePath, sign.MaxBundleSize)
 	if err != nil {
 		return out, err
 	}
@@ -180,7 +181,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		if hasID {
 			return opts, errors.New("--key and --certificate-identity/--certificate-oidc-issuer exclude each other: a bundle is signed by a key or by a certificate")
 		}
-		data, err := readLimited(keyPath, sign.MaxKeyFileSize)
+		data, err := limited.ReadFile(keyPath, sign.MaxKeyFileSize)
 		if err != nil {
 			return opts, err
 		}
@@ -189,7 +190,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		}
 	}
 	if rootPath != "" {
-		data, err := readLimited(rootPath, sign.MaxTrustedRootSize)
+		data, err := limited.ReadFile(rootPath, sign.MaxTrustedRootSize)
 		if err != nil {
 			return opts, err
 		}
@@ -200,7 +201,7 @@ func (a *app) verifyOptions(keyPath, rootPath, policyPath string, id sign.Identi
 		opts.TrustedRoot = tr
 	}
 	if policyPath != "" {
-		data, err := readLimited(policyPath, sign.MaxPolicySize)
+		data, err := limited.ReadFile(policyPath, sign.MaxPolicySize)
 		if err != nil {
 			return opts, err
 		}
