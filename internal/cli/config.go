@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hallmark-dev/hallmark/internal/lazyregexp"
 	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 )
@@ -41,7 +41,7 @@ var writesFile = []string{"file", "attest", "bundle", "out"}
 // envName finds the environment variable a flag's usage names
 // ("... (env HALLMARK_X)"): a variable that is set beats the
 // configuration file, as in syft (flags, then environment, then file).
-var envName = regexp.MustCompile(`env (HALLMARK_[A-Z_]+)`)
+var envName = lazyregexp.New(`env (HALLMARK_[A-Z_]+)`)
 
 // applyConfig reads the configuration file (--config, or .hallmark.yaml in
 // the working directory when there is one) and sets every flag of cmd it
