@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/plural"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 )
@@ -126,9 +127,12 @@ func cleanSummary(res *match.Result) string {
 	case res.Summary.Packages == 0:
 		return "No packages found: the input lists none, so nothing was checked."
 	case checked <= 0:
+		if res.Summary.Packages == 1 {
+			return "The one package could not be checked."
+		}
 		return fmt.Sprintf("None of the %d packages could be checked.", res.Summary.Packages)
 	default:
-		return fmt.Sprintf("No vulnerabilities found in %d packages.", checked)
+		return fmt.Sprintf("No vulnerabilities found in %s.", plural.S(checked, "package"))
 	}
 }
 
@@ -143,7 +147,7 @@ func severityText(f match.Finding) string {
 func footer(w io.Writer, res *match.Result) error {
 	s := res.Summary
 	if len(res.Packages) > 0 {
-		fmt.Fprintf(w, "%d vulnerabilities in %d of %d packages (%s)", s.Findings, s.Vulnerable, s.Packages, severityCounts(s.BySeverity))
+		fmt.Fprintf(w, "%s in %d of %s (%s)", plural.N(s.Findings, "vulnerability", "vulnerabilities"), s.Vulnerable, plural.S(s.Packages, "package"), severityCounts(s.BySeverity))
 		if s.KEV > 0 {
 			fmt.Fprintf(w, "; %d known exploited (CISA KEV)", s.KEV)
 		}
@@ -170,13 +174,13 @@ func notes(res *match.Result) []string {
 		out = append(out, fmt.Sprintf("%d suppressed by VEX: %s.", s.Suppressed, strings.Join(parts, ", ")))
 	}
 	if len(s.Unversioned) > 0 {
-		out = append(out, fmt.Sprintf("%d packages have advisories but no pinned version, so none was checked: %s.", len(s.Unversioned), strings.Join(shortPURLs(s.Unversioned), ", ")))
+		out = append(out, fmt.Sprintf("%s advisories but no pinned version, so none was checked: %s.", plural.N(len(s.Unversioned), "package has", "packages have"), strings.Join(shortPURLs(s.Unversioned), ", ")))
 	}
 	if s.GitOnly > 0 {
-		out = append(out, fmt.Sprintf("%d advisories name a scanned package with only GIT commit ranges, which are not evaluated.", s.GitOnly))
+		out = append(out, fmt.Sprintf("%s a scanned package with only GIT commit ranges, which are not evaluated.", plural.N(s.GitOnly, "advisory names", "advisories name")))
 	}
 	if s.NoEcosystem > 0 {
-		out = append(out, fmt.Sprintf("%d packages have no OSV ecosystem and were not matched.", s.NoEcosystem))
+		out = append(out, fmt.Sprintf("%s no OSV ecosystem and %s not matched.", plural.N(s.NoEcosystem, "package has", "packages have"), plural.Word(s.NoEcosystem, "was", "were")))
 	}
 	out = append(out, notCheckedNotes(s)...)
 	if line := unresolvedNote(res.Unresolved); line != "" {
@@ -190,7 +194,7 @@ func notes(res *match.Result) []string {
 		for i, sk := range res.Skipped {
 			parts[i] = skippedText(sk)
 		}
-		out = append(out, fmt.Sprintf("%d input(s) could not be read and were not checked: %s.", n, strings.Join(parts, "; ")))
+		out = append(out, fmt.Sprintf("%s could not be read and %s not checked: %s.", plural.N(n, "input", "inputs"), plural.Word(n, "was", "were"), strings.Join(parts, "; ")))
 	}
 	return out
 }
@@ -205,7 +209,7 @@ func notCheckedNotes(s match.Summary) []string {
 		if why == "" {
 			why = "the database has no " + eco + " advisories"
 		}
-		out = append(out, fmt.Sprintf("%d %s packages were not checked: %s (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, why, eco))
+		out = append(out, fmt.Sprintf("%d %s %s not checked: %s (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, plural.Word(s.NotChecked[eco], "package was", "packages were"), why, eco))
 	}
 	if s.KEVUnavailable != "" {
 		out = append(out, "The CISA KEV catalogue could not be downloaded ("+s.KEVUnavailable+"); known-exploited flags come only from a copy already in the database, if any.")
@@ -231,7 +235,7 @@ func unresolvedNote(us []inventory.Unresolved) string {
 	if len(us) > maxUnresolvedNamed {
 		more = fmt.Sprintf(" and %d more", len(us)-maxUnresolvedNamed)
 	}
-	return fmt.Sprintf("%d manifest(s) have no lockfile, so their dependencies were not resolved or checked: %s%s.", len(us), strings.Join(parts, ", "), more)
+	return fmt.Sprintf("%s no lockfile, so %s dependencies were not resolved or checked: %s%s.", plural.N(len(us), "manifest has", "manifests have"), plural.Word(len(us), "its", "their"), strings.Join(parts, ", "), more)
 }
 
 func severityCounts(m map[string]int) string {
@@ -295,10 +299,10 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 	case len(res.Packages) == 0 && s.Checked() <= 0:
 		fmt.Fprintf(w, "### hallmark scan: nothing checked\n\n%s (`%s`)\n", cleanSummary(res), mdCode(res.Target.Name))
 	case len(res.Packages) == 0:
-		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%d packages scanned in `%s`.\n", s.Packages, mdCode(res.Target.Name))
+		fmt.Fprintf(w, "### hallmark scan: no vulnerabilities\n\n%s scanned in `%s`.\n", plural.S(s.Packages, "package"), mdCode(res.Target.Name))
 	default:
-		fmt.Fprintf(w, "### hallmark scan: %d vulnerabilities in %d packages\n\n", s.Findings, s.Vulnerable)
-		fmt.Fprintf(w, "%d packages scanned in `%s` (%s).\n\n", s.Packages, mdCode(res.Target.Name), severityCounts(s.BySeverity))
+		fmt.Fprintf(w, "### hallmark scan: %s in %s\n\n", plural.N(s.Findings, "vulnerability", "vulnerabilities"), plural.S(s.Vulnerable, "package"))
+		fmt.Fprintf(w, "%s scanned in `%s` (%s).\n\n", plural.S(s.Packages, "package"), mdCode(res.Target.Name), severityCounts(s.BySeverity))
 		fmt.Fprintln(w, "| Package | Version | Upgrade to | Vulnerability | Severity | Fixed in | Details |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, p := range res.Packages {

@@ -179,8 +179,8 @@ func TestSkippedInputs(t *testing.T) {
     {
       "path": "web/package-lock.json",
       "reason": "` + want + `"`},
-		{"table", func(b *bytes.Buffer) error { return FindingsTable(b, res, FindingsOptions{}) }, "1 input(s) could not be read and were not checked: " + res.Skipped[0].Reason + "."},
-		{"markdown", func(b *bytes.Buffer) error { return FindingsMarkdown(b, res) }, "> 1 input(s) could not be read and were not checked: "},
+		{"table", func(b *bytes.Buffer) error { return FindingsTable(b, res, FindingsOptions{}) }, "1 input could not be read and was not checked: " + res.Skipped[0].Reason + "."},
+		{"markdown", func(b *bytes.Buffer) error { return FindingsMarkdown(b, res) }, "> 1 input could not be read and was not checked: "},
 		{"sarif", func(b *bytes.Buffer) error { return FindingsSARIF(b, res, FindingsOptions{URIBase: "app"}) }, `"invocations": [
         {
           "executionSuccessful": true,
@@ -291,7 +291,7 @@ func TestNothingChecked(t *testing.T) {
 	}{
 		{"no packages", match.Summary{}, "No packages found: the input lists none, so nothing was checked.\n", "### hallmark scan: nothing checked\n", "No vulnerabilities"},
 		{"none covered", match.Summary{Packages: 2, NotChecked: map[string]int{"Debian": 2}}, "None of the 2 packages could be checked.\n", "### hallmark scan: nothing checked\n", "No vulnerabilities"},
-		{"some covered", match.Summary{Packages: 3, NotChecked: map[string]int{"Debian": 2}}, "No vulnerabilities found in 1 packages.\n", "### hallmark scan: no vulnerabilities\n", "None of"},
+		{"some covered", match.Summary{Packages: 3, NotChecked: map[string]int{"Debian": 2}}, "No vulnerabilities found in 1 package.\n", "### hallmark scan: no vulnerabilities\n", "None of"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := &match.Result{Target: inventory.Target{Name: "x.cdx.json"}, Summary: tt.summary}

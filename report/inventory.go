@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
+	"github.com/hallmark-dev/hallmark/internal/plural"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/sbom/jsonstream"
 )
@@ -73,17 +74,17 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 		}
 		parts = append(parts, fmt.Sprintf("%s %d", escape.Text(name), counts[e]))
 	}
-	fmt.Fprintf(w, "\n%d packages", len(inv.Packages))
+	fmt.Fprintf(w, "\n%s", plural.S(len(inv.Packages), "package"))
 	if len(parts) > 0 {
 		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(w, ", %d relationships", len(inv.Relationships))
+	fmt.Fprintf(w, ", %s", plural.S(len(inv.Relationships), "relationship"))
 	if inv.Distro != nil {
 		fmt.Fprintf(w, ", on %s", escape.Text(cmp.Or(inv.Distro.PrettyName, inv.Distro.PURLQualifier())))
 	}
 	fmt.Fprintln(w)
 	if len(inv.Skipped) > 0 {
-		fmt.Fprintf(w, "\nSkipped %d input(s):\n", len(inv.Skipped))
+		fmt.Fprintf(w, "\nSkipped %s:\n", plural.S(len(inv.Skipped), "input"))
 		for _, s := range inv.Skipped {
 			fmt.Fprintf(w, "  %s\n", escape.Text(skippedText(s)))
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/plural"
+
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/internal/limited"
 )
@@ -74,7 +76,7 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 				return withCode(ExitError, err)
 			}
 			if !a.quiet && bundlePath != "-" {
-				fmt.Fprintf(a.stderr, "wrote %s (%s about %d subject(s))\n", bundlePath, uri, len(subs))
+				fmt.Fprintf(a.stderr, "wrote %s (%s about %s)\n", bundlePath, uri, plural.S(len(subs), "subject"))
 			}
 			return nil
 		},

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/plural"
+
 	"github.com/hallmark-dev/hallmark/vulndb"
 )
 
@@ -124,7 +126,7 @@ import and leaves the database unchanged.`,
 				return withCode(ExitError, fmt.Errorf("db import: %w (the database is unchanged)", err))
 			}
 			if !a.quiet {
-				fmt.Fprintf(a.stderr, "imported %d records", stats.Records)
+				fmt.Fprintf(a.stderr, "imported %s", plural.S(stats.Records, "record"))
 				if stats.GitRanges > 0 {
 					fmt.Fprintf(a.stderr, " (%d with GIT ranges, which scans do not evaluate)", stats.GitRanges)
 				}
@@ -149,7 +151,7 @@ func (a *app) reportInvalid(inv []vulndb.Invalid) error {
 	for _, i := range inv {
 		fmt.Fprintf(a.stderr, "skipped %s\n", i)
 	}
-	fmt.Fprintf(a.stderr, "hallmark: %d invalid record(s) skipped\n", len(inv))
+	fmt.Fprintf(a.stderr, "hallmark: %s skipped\n", plural.S(len(inv), "invalid record"))
 	return withCode(ExitPartial, errPartial)
 }
 

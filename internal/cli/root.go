@@ -50,7 +50,10 @@ type app struct {
 	platform       string // for image targets with several platforms
 	verbose        bool
 	config         string // --config
-	log            *slog.Logger
+	logFormat      string // --log-format
+	// The target as the user gave it, for the paths warnings name.
+	targetDir, targetFile string
+	log                   *slog.Logger
 }
 
 // maxError bounds the runes of an error printed on stderr: errors quote
@@ -109,13 +112,18 @@ projects a portfolio depends on.`,
 			case a.verbose:
 				level = slog.LevelDebug
 			}
-			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			log, err := a.newLogger(a.logFormat, level)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			a.log = log
 			return nil
 		},
 	}
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", envBool("HALLMARK_QUIET"), "print only errors on stderr (env HALLMARK_QUIET)")
 	root.PersistentFlags().StringVar(&a.platform, "platform", envOr("HALLMARK_PLATFORM", ""), "for multi-platform images: os/arch[/variant] (default linux/amd64; env HALLMARK_PLATFORM)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "print debug diagnostics on stderr")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", envOr("HALLMARK_LOG_FORMAT", logText), "diagnostics on stderr: text (lines for people), logfmt (key=value) or json (env HALLMARK_LOG_FORMAT)")
 	root.PersistentFlags().StringVar(&a.config, "config", envOr("HALLMARK_CONFIG", ""), "configuration file: flag names to values, as YAML (env HALLMARK_CONFIG; default ./"+configName+" when there is one)")
 	root.AddCommand(
 		a.sbomCmd(),

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/plural"
+
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/registry"
@@ -198,6 +200,12 @@ func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options)
 		return nil, err
 	}
 	defer src.Close()
+	// Warnings name paths in the target as the user would (logformat.go).
+	if len(src.Only) > 0 {
+		a.targetFile = target
+	} else {
+		a.targetDir = target
+	}
 	opts.Extractors = registry.Default()
 	opts.Only = src.Only
 	opts.Logger = a.log
@@ -268,7 +276,7 @@ func (a *app) reportSkipped(inv *inventory.Inventory) error {
 		return nil
 	}
 	if !a.quiet {
-		fmt.Fprintf(a.stderr, "hallmark: %d input(s) skipped; the output lists them\n", len(inv.Skipped))
+		fmt.Fprintf(a.stderr, "hallmark: %s skipped; the output lists them\n", plural.S(len(inv.Skipped), "input"))
 	}
 	return withCode(ExitPartial, errPartial)
 }

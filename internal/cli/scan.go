@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/plural"
+
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/limited"
@@ -199,7 +201,7 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 			if failOn != "none" {
 				if n := res.AtOrAbove(failOn); n > 0 {
 					if !a.quiet {
-						fmt.Fprintf(a.stderr, "hallmark: %d finding(s) at or above --fail-on %s\n", n, failOn)
+						fmt.Fprintf(a.stderr, "hallmark: %s at or above --fail-on %s\n", plural.S(n, "finding"), failOn)
 					}
 					return withCode(ExitFindings, fmt.Errorf("%d findings at or above %s", n, failOn))
 				}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/plural"
+
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/internal/limited"
@@ -218,8 +220,8 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 	fmt.Fprintln(w)
 	c := rep.Criticality
 	fmt.Fprintf(w, "\nCriticality (%s): %s\n", escape.Text(c.Scorer), escape.Text(c.Format()))
-	fmt.Fprintf(w, "  coverage: %d signal(s) present carrying %.1f%% of the weight; %d missing carrying %.1f%%\n",
-		len(c.Coverage.Present), 100*c.Coverage.PresentShare, len(c.Coverage.Missing), 100*c.Coverage.MissingShare)
+	fmt.Fprintf(w, "  coverage: %s present carrying %.1f%% of the weight; %d missing carrying %.1f%%\n",
+		plural.S(len(c.Coverage.Present), "signal"), 100*c.Coverage.PresentShare, len(c.Coverage.Missing), 100*c.Coverage.MissingShare)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  SIGNAL\tVALUE\tWEIGHT\tTHRESHOLD\tSOURCE")
 	weights := map[string]string{}
@@ -260,7 +262,7 @@ func scoreTable(w io.Writer, rep *score.Report) error {
 		if p.Aggregate != nil {
 			agg = strconv.FormatFloat(*p.Aggregate, 'f', 1, 64)
 		}
-		fmt.Fprintf(w, "\nPosture (Scorecard checks): aggregate %s / 10 over %d evaluated check(s)\n", agg, evaluated)
+		fmt.Fprintf(w, "\nPosture (Scorecard checks): aggregate %s / 10 over %s\n", agg, plural.S(evaluated, "evaluated check"))
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SCORE\tCHECK\tRISK\tREASON")
 		for _, ch := range p.Checks {
