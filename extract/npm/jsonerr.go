@@ -20,13 +20,13 @@ import (
 func jsonError(name string, data []byte, err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		line, col := position(data, syn.Offset)
+		line, col := jsonpos.Position(data, syn.Offset)
 		return fmt.Errorf("%s:%d:%d: invalid JSON: %v", name, line, col, syn)
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		p, start := jsonPathAt(data, typ.Offset)
-		line, col := position(data, start)
+		line, col := jsonpos.Position(data, start)
 		if p == "" {
 			p = "top level"
 		}
@@ -36,15 +36,6 @@ func jsonError(name string, data []byte, err error) error {
 		return fmt.Errorf("%s: invalid JSON: unexpected end of input", name)
 	}
 	return fmt.Errorf("%s: %w", name, err)
-}
-
-// position converts a byte offset into a 1-based line and column.
-func position(data []byte, off int64) (line, col int) {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return line, col
 }
 
 // jsonPathAt walks the document's tokens and returns the path of the value

@@ -71,6 +71,14 @@ func LineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
+// Position returns the 1-based line and column (in bytes) of the byte at
+// offset off.
+func Position(data []byte, off int64) (line, col int) {
+	off = max(0, min(off, int64(len(data))))
+	before := data[:off]
+	return bytes.Count(before, []byte{'\n'}) + 1, int(off) - bytes.LastIndexByte(before, '\n')
+}
+
 // Lines gives the lines of ascending offsets in one buffer in time linear
 // in the buffer: LineAt counts from the start each time, which is
 // quadratic when a decoder asks for the line of every entry (a

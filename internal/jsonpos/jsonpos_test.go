@@ -92,3 +92,18 @@ func TestValueKind(t *testing.T) {
 		}
 	}
 }
+
+func TestPosition(t *testing.T) {
+	data := []byte("ab\ncd\n\nef")
+	for _, tt := range []struct {
+		off       int64
+		line, col int
+	}{
+		{-1, 1, 1}, {0, 1, 1}, {1, 1, 2}, {2, 1, 3}, {3, 2, 1}, {4, 2, 2},
+		{6, 3, 1}, {7, 4, 1}, {8, 4, 2}, {9, 4, 3}, {100, 4, 3},
+	} {
+		if line, col := Position(data, tt.off); line != tt.line || col != tt.col {
+			t.Errorf("Position(%d) = %d:%d, want %d:%d", tt.off, line, col, tt.line, tt.col)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/sbom/internal/props"
 	"github.com/hallmark-dev/hallmark/sbom/internal/spdxlicense"
@@ -102,9 +103,7 @@ func jsonError(data []byte, err error) error {
 // position turns the offset encoding/json reports (the bytes read, up to
 // and including the offending one) into the line and column of that byte.
 func position(data []byte, off int64) string {
-	off = min(max(off-1, 0), int64(len(data)))
-	line := bytes.Count(data[:off], []byte("\n")) + 1
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
+	line, col := jsonpos.Position(data, off-1)
 	return fmt.Sprintf("%d, column %d", line, col)
 }
 

@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/score/criticality"
 )
 
@@ -151,7 +152,7 @@ func (f *File) parseJSON(data []byte) error {
 			return fmt.Errorf("%s: %d records, limit %d", f.Name, len(arr), MaxRecords)
 		}
 		for i, raw := range arr {
-			if err := f.addJSON(raw, fmt.Sprintf("[%d]", i), lineAt(data, rawOffset(data, raw))); err != nil {
+			if err := f.addJSON(raw, fmt.Sprintf("[%d]", i), jsonpos.LineAt(data, int64(rawOffset(data, raw)))); err != nil {
 				return err
 			}
 		}
@@ -173,7 +174,7 @@ func (f *File) parseJSON(data []byte) error {
 		}
 		// InputOffset is before any whitespace that precedes the value.
 		off := int(start) + len(data[start:]) - len(bytes.TrimLeft(data[start:], " \t\r\n"))
-		if err := f.addJSON(raw, fmt.Sprintf("record %d", i+1), lineAt(data, off)); err != nil {
+		if err := f.addJSON(raw, fmt.Sprintf("record %d", i+1), jsonpos.LineAt(data, int64(off))); err != nil {
 			return err
 		}
 	}
@@ -269,18 +270,13 @@ func jsonType(v any) string {
 func jsonErr(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("line %d: %w", lineAt(data, int(se.Offset)), err)
+		return fmt.Errorf("line %d: %w", jsonpos.LineAt(data, se.Offset), err)
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("line %d: want an array of objects: %w", lineAt(data, int(te.Offset)), err)
+		return fmt.Errorf("line %d: want an array of objects: %w", jsonpos.LineAt(data, te.Offset), err)
 	}
 	return err
-}
-
-func lineAt(data []byte, off int) int {
-	off = max(0, min(off, len(data)))
-	return 1 + bytes.Count(data[:off], []byte{'\n'})
 }
 
 // rawOffset finds where raw (a sub-slice copy) sits in data; json.RawMessage
