@@ -103,6 +103,26 @@ func FindingsVDR(w io.Writer, inv *inventory.Inventory, res *match.Result, t tim
 	if len(vulns) > 0 {
 		bom.Vulnerabilities = &vulns
 	}
+	// What was not checked travels with the VDR, as skipped inputs do
+	// (hallmark:skipped): a VDR without vulnerabilities is no clean bill
+	// for an ecosystem the database lacked or a manifest without a lockfile.
+	notChecked := notCheckedNotes(res.Summary)
+	if line := unresolvedNote(res.Unresolved); line != "" {
+		notChecked = append(notChecked, line)
+	}
+	if len(notChecked) > 0 {
+		if bom.Metadata == nil {
+			bom.Metadata = &cdx.Metadata{}
+		}
+		var props []cdx.Property
+		if bom.Metadata.Properties != nil {
+			props = *bom.Metadata.Properties
+		}
+		for _, n := range notChecked {
+			props = append(props, cdx.Property{Name: "hallmark:not-checked", Value: n})
+		}
+		bom.Metadata.Properties = &props
+	}
 	if opts.XML {
 		return cyclonedx.WriteXML(w, bom)
 	}
