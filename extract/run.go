@@ -317,7 +317,7 @@ func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int
 	}
 	for i := range pkgs {
 		if len(pkgs[i].Locations) == 0 {
-			pkgs[i].Locations = []string{j.path}
+			pkgs[i].Locations = []inventory.Location{{Path: j.path}}
 		}
 	}
 	return result{pkgs: pkgs, rels: rels, bins: in.goBinaries}

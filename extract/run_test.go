@@ -58,7 +58,7 @@ func (e execs) Extract(_ context.Context, in *extract.Input) ([]inventory.Packag
 func names(inv *inventory.Inventory) []string {
 	var out []string
 	for _, p := range inv.Packages {
-		out = append(out, p.Name+"@"+strings.Join(p.Locations, ","))
+		out = append(out, p.Name+"@"+strings.Join(inventory.Paths(p.Locations), ","))
 	}
 	return out
 }

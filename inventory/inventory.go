@@ -85,9 +85,9 @@ type Package struct {
 	// Constraint is set, and Version left empty, when the source declares a
 	// range rather than a pinned version (an unpinned requirements.txt line).
 	Constraint string `json:"constraint,omitempty"`
-	// Locations are the slash-separated paths, relative to the target root,
-	// of the files this package was found in.
-	Locations []string       `json:"locations,omitempty"`
+	// Locations are the places this package was found: the file, the
+	// line in it and, in an image, the layer that file came from.
+	Locations []Location     `json:"locations,omitempty"`
 	Licenses  []string       `json:"licenses,omitempty"`
 	Hashes    []Hash         `json:"hashes,omitempty"`
 	Source    *SourcePackage `json:"source,omitempty"`
@@ -98,8 +98,43 @@ type Package struct {
 	// (npm devDependencies, poetry dev groups, Maven test scope, ...).
 	Dev bool `json:"dev,omitempty"`
 	// Layer is the digest of the image layer that introduced the package.
+	// It is kept beside Locations' layers, not derived from them, because
+	// "introduced" needs the image's layer order, which only the source
+	// knows (the lowest layer among the package's locations, so dpkg's
+	// info/<name>.list counts, not the status file every apt layer
+	// rewrites), and because a foreign SBOM may state it with no locations.
 	Layer      string     `json:"layer,omitempty"`
 	Properties []Property `json:"properties,omitempty"`
+}
+
+// Location is one place a package was found.
+type Location struct {
+	// Path is slash-separated and relative to the target root.
+	Path string `json:"path"`
+	// Line is the 1-based line of the file that names the package (its
+	// lockfile entry, its manifest requirement), or 0 where the file has no
+	// lines to point at (a binary, a database).
+	Line int `json:"line,omitempty"`
+	// Layer is the digest of the image layer the file was read from, empty
+	// outside images.
+	Layer string `json:"layer,omitempty"`
+}
+
+// Compare orders locations by path, then line, then layer.
+func (l Location) Compare(m Location) int {
+	return cmp.Or(strings.Compare(l.Path, m.Path), cmp.Compare(l.Line, m.Line), strings.Compare(l.Layer, m.Layer))
+}
+
+// Paths returns the paths of locs, in order, each once where they repeat
+// side by side (as they do in a normalised package).
+func Paths(locs []Location) []string {
+	out := make([]string, 0, len(locs))
+	for _, l := range locs {
+		if n := len(out); n == 0 || out[n-1] != l.Path {
+			out = append(out, l.Path)
+		}
+	}
+	return out
 }
 
 // ID is the package's identity within an inventory: its purl.
@@ -287,8 +322,10 @@ func (p *Package) merge(q Package) {
 }
 
 func (p *Package) normalize() {
-	slices.Sort(p.Locations)
-	p.Locations = slices.Compact(p.Locations)
+	if len(p.Locations) > 1 {
+		slices.SortFunc(p.Locations, Location.Compare)
+		p.Locations = slices.Compact(p.Locations)
+	}
 	slices.Sort(p.Licenses)
 	p.Licenses = slices.Compact(p.Licenses)
 	slices.SortFunc(p.Hashes, func(a, b Hash) int {

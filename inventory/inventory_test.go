@@ -89,9 +89,9 @@ func TestNormalizePyPIName(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	inv := &Inventory{
 		Packages: []Package{
-			{Name: "b", PURL: "pkg:npm/b@1", Locations: []string{"x/package-lock.json"}, Dev: true},
-			{Name: "a", PURL: "pkg:npm/a@1", Locations: []string{"package-lock.json"}, Direct: true},
-			{Name: "b", PURL: "pkg:npm/b@1", Locations: []string{"a/package-lock.json"}, Dev: false, Hashes: []Hash{{"SHA-512", "ab"}}},
+			{Name: "b", PURL: "pkg:npm/b@1", Locations: []Location{{Path: "x/package-lock.json", Line: 12}, {Path: "x/package-lock.json", Line: 3, Layer: "sha256:2"}}, Dev: true},
+			{Name: "a", PURL: "pkg:npm/a@1", Locations: []Location{{Path: "package-lock.json"}}, Direct: true},
+			{Name: "b", PURL: "pkg:npm/b@1", Locations: []Location{{Path: "x/package-lock.json", Line: 12}, {Path: "a/package-lock.json"}, {Path: "x/package-lock.json", Line: 3, Layer: "sha256:1"}}, Dev: false, Hashes: []Hash{{"SHA-512", "ab"}}},
 		},
 		Relationships: []Relationship{
 			{From: "pkg:npm/a@1", To: "pkg:npm/b@1", Type: DevDependsOn},
@@ -105,8 +105,8 @@ func TestNormalize(t *testing.T) {
 	inv.Normalize()
 	got, _ := json.Marshal(inv)
 	want := `{"target":{"name":"","kind":""},"packages":[` +
-		`{"name":"a","purl":"pkg:npm/a@1","locations":["package-lock.json"],"direct":true},` +
-		`{"name":"b","purl":"pkg:npm/b@1","locations":["a/package-lock.json","x/package-lock.json"],"hashes":[{"alg":"SHA-512","value":"ab"}]}],` +
+		`{"name":"a","purl":"pkg:npm/a@1","locations":[{"path":"package-lock.json"}],"direct":true},` +
+		`{"name":"b","purl":"pkg:npm/b@1","locations":[{"path":"a/package-lock.json"},{"path":"x/package-lock.json","line":3,"layer":"sha256:1"},{"path":"x/package-lock.json","line":3,"layer":"sha256:2"},{"path":"x/package-lock.json","line":12}],"hashes":[{"alg":"SHA-512","value":"ab"}]}],` +
 		`"relationships":[{"from":"pkg:npm/a@1","to":"pkg:npm/b@1","type":"depends-on"}],` +
 		`"skipped":[{"path":"a","reason":"bad"},{"path":"z","reason":"bad"}]}`
 	if string(got) != want {
@@ -177,9 +177,9 @@ func FuzzParsePURL(f *testing.F) {
 // binaries' settings, each name/value pair once.
 func TestNormalizeMergesProperties(t *testing.T) {
 	inv := &Inventory{Packages: []Package{
-		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []string{"dist/m_linux"},
+		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []Location{{Path: "dist/m_linux"}},
 			Properties: []Property{{"hallmark:go:build:GOOS", "linux"}, {"hallmark:go:build:CGO_ENABLED", "0"}}},
-		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []string{"dist/m_darwin"},
+		{Name: "m", PURL: "pkg:golang/example.com/m@v1.0.0", Locations: []Location{{Path: "dist/m_darwin"}},
 			Properties: []Property{{"hallmark:go:build:GOOS", "darwin"}, {"hallmark:go:build:CGO_ENABLED", "0"}}},
 	}}
 	inv.Normalize()

@@ -100,14 +100,14 @@ type KEV struct {
 
 // PackageResult is a package with its findings.
 type PackageResult struct {
-	Name      string              `json:"name"`
-	Version   string              `json:"version,omitempty"`
-	Ecosystem inventory.Ecosystem `json:"ecosystem"`
-	PURL      string              `json:"purl"`
-	Locations []string            `json:"locations,omitempty"`
-	Direct    bool                `json:"direct,omitempty"`
-	Dev       bool                `json:"dev,omitempty"`
-	Findings  []Finding           `json:"findings"`
+	Name      string               `json:"name"`
+	Version   string               `json:"version,omitempty"`
+	Ecosystem inventory.Ecosystem  `json:"ecosystem"`
+	PURL      string               `json:"purl"`
+	Locations []inventory.Location `json:"locations,omitempty"`
+	Direct    bool                 `json:"direct,omitempty"`
+	Dev       bool                 `json:"dev,omitempty"`
+	Findings  []Finding            `json:"findings"`
 	// FixVersion is the smallest version that fixes every affected
 	// finding, when there is one.
 	FixVersion string `json:"fix_version,omitempty"`

@@ -354,8 +354,8 @@ func TestReachability(t *testing.T) {
 	// result carries the approximation note; go.mod locations do not.
 	inv := &inventory.Inventory{GoBinaries: []inventory.GoBinary{*bin}}
 	res := &Result{Packages: []PackageResult{
-		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []string{"usr/bin/app"}, Findings: []Finding{{ID: "GO-X", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
-		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []string{"go.mod"}, Findings: []Finding{{ID: "GO-Y", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
+		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []inventory.Location{{Path: "usr/bin/app"}}, Findings: []Finding{{ID: "GO-X", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
+		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []inventory.Location{{Path: "go.mod"}}, Findings: []Finding{{ID: "GO-Y", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
 	}}
 	markReachability(inv, res)
 	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != "usr/bin/app" {

@@ -47,7 +47,7 @@ func markReachability(inv *inventory.Inventory, res *Result) {
 			continue
 		}
 		for _, loc := range p.Locations {
-			bin := inv.GoBinary(loc)
+			bin := inv.GoBinary(loc.Path)
 			if bin == nil {
 				continue // a go.mod, or a binary whose table was not read
 			}

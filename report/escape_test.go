@@ -23,7 +23,7 @@ func hostileInventory() *inventory.Inventory {
 		Packages: []inventory.Package{{
 			Name: hostileName, Version: hostileVersion, Ecosystem: inventory.Npm,
 			PURL:      "pkg:npm/evil@1.0",
-			Locations: []string{hostilePath},
+			Locations: []inventory.Location{{Path: hostilePath}},
 		}},
 		Distro:  &inventory.Distro{ID: "debian", PrettyName: "Debian\x1b[31m"},
 		Skipped: []inventory.Skipped{{Path: hostilePath, Reason: "bad\nOK line"}},

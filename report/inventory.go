@@ -55,9 +55,12 @@ func InventoryTable(w io.Writer, inv *inventory.Inventory) error {
 		if eco == "" {
 			eco = "-"
 		}
-		loc := strings.Join(p.Locations, ", ")
-		if len(p.Locations) > 2 {
-			loc = fmt.Sprintf("%s (+%d more)", p.Locations[0], len(p.Locations)-1)
+		// The files, each once: a package listed on several lines of one
+		// lockfile is in one place for a reader of the table.
+		paths := inventory.Paths(p.Locations)
+		loc := strings.Join(paths, ", ")
+		if len(paths) > 2 {
+			loc = fmt.Sprintf("%s (+%d more)", paths[0], len(paths)-1)
 		}
 		// Names, versions and paths come from the input: escaped, so that
 		// none can move the cursor, clear the screen or forge a line.

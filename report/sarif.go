@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 )
 
@@ -244,18 +245,20 @@ func FindingsSARIF(w io.Writer, res *match.Result, opts FindingsOptions) error {
 func sarifLocations(res *match.Result, p *match.PackageResult, opts FindingsOptions) []sarifLocation {
 	locs := p.Locations
 	if len(locs) == 0 {
-		locs = []string{res.Target.Name}
+		locs = []inventory.Location{{Path: res.Target.Name}}
 	}
 	out := make([]sarifLocation, 0, len(locs))
 	for _, l := range locs {
-		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: l}}}
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: l.Path}}}
 		if len(p.Locations) > 0 {
-			loc.PhysicalLocation.ArtifactLocation.URI = sarifURI(opts.URIBase, l)
+			loc.PhysicalLocation.ArtifactLocation.URI = sarifURI(opts.URIBase, l.Path)
 		}
-		if opts.Line != nil {
-			if n := opts.Line(l, p); n > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: n}
-			}
+		n := l.Line
+		if n == 0 && opts.Line != nil {
+			n = opts.Line(l.Path, p)
+		}
+		if n > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: n}
 		}
 		out = append(out, loc)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,14 @@ func TestEncodeDecode(t *testing.T) {
 			}
 			if got != f {
 				t.Errorf("Decode detected %s, want %s", got, f)
+			}
+			// Locations come back whole: path, line and layer.
+			want := sbomtest.Inventory()
+			want.Normalize()
+			for _, p := range want.Packages {
+				if q := inv.Package(p.PURL); q == nil || !slices.Equal(q.Locations, p.Locations) {
+					t.Errorf("%s: locations after the round trip %v, want %v", p.PURL, q, p.Locations)
+				}
 			}
 			j := sbomtest.InventoryJSON(t, inv)
 			if first == nil {

@@ -132,7 +132,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 					Ecosystem: inventory.NuGet,
 					PURL:      id,
 					Direct:    e.Type == "Direct",
-					Locations: []string{in.Path},
+					Locations: []inventory.Location{{Path: in.Path}},
 				}
 				if e.sha512 != "" {
 					p.Hashes = []inventory.Hash{{Algorithm: "SHA-512", Value: e.sha512}}

@@ -415,7 +415,7 @@ func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 		Version:    en.version,
 		Ecosystem:  b.eco,
 		PURL:       b.purl(en),
-		Locations:  []string{file},
+		Locations:  []inventory.Location{{Path: file}},
 		Properties: make([]inventory.Property, 0, 4),
 	}
 	// dpkg's file list for the package is the evidence of when it was
@@ -424,7 +424,7 @@ func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 	if file == statusPath {
 		for _, list := range []string{infoDir + en.name + ":" + en.arch + ".list", infoDir + en.name + ".list"} {
 			if _, err := fs.Stat(b.fsys, list); err == nil {
-				p.Locations = append(p.Locations, list)
+				p.Locations = append(p.Locations, inventory.Location{Path: list})
 				break
 			}
 		}

@@ -39,7 +39,7 @@ func Extract(t testing.TB, ex extract.Extractor, fsys fs.FS, path string) (*inve
 	}
 	for i := range pkgs {
 		if len(pkgs[i].Locations) == 0 {
-			pkgs[i].Locations = []string{path}
+			pkgs[i].Locations = []inventory.Location{{Path: path}}
 		}
 	}
 	inv := &inventory.Inventory{Distro: distro, Packages: pkgs, Relationships: rels}

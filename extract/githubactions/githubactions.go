@@ -147,7 +147,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 		if !ok {
 			continue
 		}
-		p.Locations = []string{in.Path}
+		p.Locations = []inventory.Location{{Path: in.Path}}
 		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil, nil

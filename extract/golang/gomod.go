@@ -189,7 +189,7 @@ func sumOnlyModules(mf *modfile.File, sums map[modVersion]string, sumPath string
 	for _, p := range paths {
 		m := modulePackage(p, highest[p])
 		addH1(&m, sums[modVersion{p, highest[p]}])
-		m.Locations = []string{sumPath}
+		m.Locations = []inventory.Location{{Path: sumPath}}
 		pkgs = append(pkgs, m)
 	}
 	return pkgs

@@ -298,7 +298,7 @@ require golang.org/x/text v0.14.0
 				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(tt.want, "\n\t"))
 			}
 			for purl, want := range tt.locations {
-				if p := inv.Package(purl); p == nil || !slices.Equal(p.Locations, []string{want}) {
+				if p := inv.Package(purl); p == nil || !slices.Equal(inventory.Paths(p.Locations), []string{want}) {
 					t.Errorf("%s: locations %v, want [%s]", purl, p, want)
 				}
 			}

@@ -319,7 +319,7 @@ func TestArchiveNested(t *testing.T) {
 		t.Errorf("manifest-only bundle has ecosystem %q", b.Ecosystem)
 	}
 	for _, p := range inv.Packages {
-		if len(p.Locations) != 1 || p.Locations[0] != "shop-app-2.3.0.war" {
+		if len(p.Locations) != 1 || p.Locations[0].Path != "shop-app-2.3.0.war" {
 			t.Errorf("%s: locations %v", p.PURL, p.Locations)
 		}
 	}

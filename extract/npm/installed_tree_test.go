@@ -54,7 +54,7 @@ func TestInstalledFacts(t *testing.T) {
 	inv := walkInstalled(t, "installed")
 	var got []string
 	for _, p := range inv.Packages {
-		line := p.PURL + " " + strings.Join(p.Locations, ",")
+		line := p.PURL + " " + strings.Join(inventory.Paths(p.Locations), ",")
 		if a, ok := p.Property(PropAlias); ok {
 			line += " alias=" + a
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/extracttest"
 	"github.com/hallmark-dev/hallmark/internal/golden"
+	"github.com/hallmark-dev/hallmark/inventory"
 )
 
 // TestInstalledGolden walks testdata/installed (real metadata files, see
@@ -117,8 +118,8 @@ func TestInstalledFacts(t *testing.T) {
 		if got, _ := p.Property(propInstaller); got != tc.installer {
 			t.Errorf("%s installer = %q, want %q", tc.purl, got, tc.installer)
 		}
-		if tc.locations != nil && !slices.Equal(p.Locations, tc.locations) {
-			t.Errorf("%s locations = %q, want %q", tc.purl, p.Locations, tc.locations)
+		if tc.locations != nil && !slices.Equal(inventory.Paths(p.Locations), tc.locations) {
+			t.Errorf("%s locations = %q, want %q", tc.purl, inventory.Paths(p.Locations), tc.locations)
 		}
 	}
 }

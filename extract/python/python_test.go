@@ -73,7 +73,7 @@ func TestGoldenFacts(t *testing.T) {
 			t.Errorf("django: version %q constraint %q", d.Version, d.Constraint)
 		}
 		u := pkg(t, inv, "pkg:pypi/urllib3@2.2.1")
-		if !reflect.DeepEqual(u.Locations, []string{"requirements/base.txt"}) {
+		if !reflect.DeepEqual(inventory.Paths(u.Locations), []string{"requirements/base.txt"}) {
 			t.Errorf("urllib3 locations = %v", u.Locations)
 		}
 		pkg(t, inv, "pkg:pypi/zope-interface@6.1")
@@ -342,7 +342,7 @@ func TestRequirementsIncludes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(inv.Packages) != 1 || inv.Packages[0].Locations[0] != "requirements-c.txt" {
+		if len(inv.Packages) != 1 || inv.Packages[0].Locations[0].Path != "requirements-c.txt" {
 			t.Errorf("got %+v", inv.Packages)
 		}
 	})

@@ -93,7 +93,7 @@ func (File) Extract(ctx context.Context, in *extract.Input) ([]inventory.Package
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	p.Locations = []string{in.Path}
+	p.Locations = []inventory.Location{{Path: in.Path}}
 	return []inventory.Package{p}, nil, nil
 }
 

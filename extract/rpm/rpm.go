@@ -152,7 +152,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 		if pi == nil {
 			continue
 		}
-		pi.inventory.Locations = []string{in.Path}
+		pi.inventory.Locations = []inventory.Location{{Path: in.Path}}
 		infos = append(infos, pi)
 	}
 	rels, err := relationships(infos)

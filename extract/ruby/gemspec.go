@@ -87,7 +87,7 @@ func (Gemspec) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pack
 		Ecosystem: inventory.RubyGems,
 		PURL:      inventory.PURL(inventory.RubyGems, gs.name, gs.version, nil),
 		Licenses:  gs.licenses,
-		Locations: []string{in.Path},
+		Locations: []inventory.Location{{Path: in.Path}},
 	}
 	if !installed(in.Path) {
 		p.Type = "application"

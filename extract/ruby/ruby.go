@@ -120,7 +120,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 			Ecosystem: inventory.RubyGems,
 			PURL:      s.purl(),
 			Direct:    lf.direct[s.name],
-			Locations: []string{in.Path},
+			Locations: []inventory.Location{{Path: in.Path}},
 		}
 		if s.source != "" {
 			p.SetProperty(PropSource, s.source)

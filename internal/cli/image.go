@@ -35,8 +35,10 @@ func (a *app) imageInventory(ctx context.Context, kind, ref, target string, opts
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		best := -1
-		for _, loc := range p.Locations {
-			if l := slices.Index(im.Layers, im.FS().LayerOf(loc)); l >= 0 && (best < 0 || l < best) {
+		for j := range p.Locations {
+			loc := &p.Locations[j]
+			loc.Layer = im.FS().LayerOf(loc.Path)
+			if l := slices.Index(im.Layers, loc.Layer); l >= 0 && (best < 0 || l < best) {
 				best = l
 			}
 		}

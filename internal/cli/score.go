@@ -177,7 +177,7 @@ func (v *dbVulns) OpenVulnerabilities(ctx context.Context, root string) ([]postu
 			}
 			vu := posture.Vuln{ID: f.ID, Package: p.Name, Version: p.Version}
 			if len(p.Locations) > 0 {
-				vu.Path = p.Locations[0]
+				vu.Path = p.Locations[0].Path
 			}
 			out = append(out, vu)
 		}

@@ -187,3 +187,20 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// TestDecodeSyftLayers: syft numbers an image package's locations,
+// syft:location:N:path beside syft:location:N:layerID; each path keeps its
+// own layer, whichever property comes first.
+func TestDecodeSyftLayers(t *testing.T) {
+	const bom = `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"musl","version":"1.2.5-r0","purl":"pkg:apk/alpine/musl@1.2.5-r0","properties":[` +
+		`{"name":"syft:location:0:layerID","value":"sha256:aaaa"},{"name":"syft:location:0:path","value":"/lib/apk/db/installed"},` +
+		`{"name":"syft:location:1:path","value":"/lib/ld-musl-x86_64.so.1"},{"name":"syft:location:1:layerID","value":"sha256:bbbb"}]}]}`
+	inv, err := cyclonedx.Decode(strings.NewReader(bom))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []inventory.Location{{Path: "lib/apk/db/installed", Layer: "sha256:aaaa"}, {Path: "lib/ld-musl-x86_64.so.1", Layer: "sha256:bbbb"}}
+	if len(inv.Packages) != 1 || !slices.Equal(inv.Packages[0].Locations, want) || len(inv.Packages[0].Properties) != 0 {
+		t.Errorf("got %+v, want locations %v and no properties", inv.Packages, want)
+	}
+}

@@ -313,24 +313,48 @@ func (d *decoder) pkg(c *cdx.Component) inventory.Package {
 	if c.Evidence != nil && c.Evidence.Occurrences != nil {
 		for _, o := range *c.Evidence.Occurrences {
 			if o.Location != "" {
-				p.Locations = append(p.Locations, o.Location)
+				l := inventory.Location{Path: o.Location}
+				if o.Line != nil && *o.Line > 0 {
+					l.Line = *o.Line
+				}
+				p.Locations = append(p.Locations, l)
 			}
 		}
 	}
 	if c.Properties != nil {
+		// syft numbers its locations: syft:location:N:path and
+		// syft:location:N:layerID, in either order.
+		var syftPaths, syftLayers map[string]string
 		for _, pr := range *c.Properties {
 			switch {
 			case props.Apply(&p, pr.Name, pr.Value):
 				continue
-			case strings.HasPrefix(pr.Name, "syft:location:") && strings.HasSuffix(pr.Name, ":path"),
-				pr.Name == "aquasecurity:trivy:FilePath":
-				// syft's and trivy's record of the files a package was found in.
-				p.Locations = append(p.Locations, strings.TrimPrefix(pr.Value, "/"))
+			case strings.HasPrefix(pr.Name, "syft:location:") && strings.HasSuffix(pr.Name, ":path"):
+				if syftPaths == nil {
+					syftPaths = map[string]string{}
+				}
+				syftPaths[strings.TrimSuffix(strings.TrimPrefix(pr.Name, "syft:location:"), ":path")] = strings.TrimPrefix(pr.Value, "/")
+				p.Locations = append(p.Locations, inventory.Location{Path: strings.TrimPrefix(pr.Value, "/")})
+				continue
+			case strings.HasPrefix(pr.Name, "syft:location:") && strings.HasSuffix(pr.Name, ":layerID"):
+				if syftLayers == nil {
+					syftLayers = map[string]string{}
+				}
+				syftLayers[strings.TrimSuffix(strings.TrimPrefix(pr.Name, "syft:location:"), ":layerID")] = pr.Value
+				continue
+			case pr.Name == "aquasecurity:trivy:FilePath":
+				// trivy's record of the file a package was found in.
+				p.Locations = append(p.Locations, inventory.Location{Path: strings.TrimPrefix(pr.Value, "/")})
 				continue
 			case pr.Name == "cdx:npm:package:development" && pr.Value == "true":
 				p.Dev = true
 			}
 			p.Properties = append(p.Properties, inventory.Property{Name: pr.Name, Value: pr.Value})
+		}
+		for n, layer := range syftLayers {
+			if path, ok := syftPaths[n]; ok && layer != "" {
+				props.SetLayer(&p, path, layer)
+			}
 		}
 	}
 	return p

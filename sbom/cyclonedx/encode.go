@@ -5,7 +5,8 @@
 // Encoding covers metadata (timestamp, tool, the target as
 // metadata.component, skipped inputs as hallmark:skipped properties),
 // components (purl, name and group, version, type, scope, hashes, licenses,
-// evidence.occurrences, properties), the operating system as an
+// evidence.occurrences with their lines, properties; a location's image layer as
+// a hallmark:location:layer property), the operating system as an
 // operating-system component, and dependencies. Output is deterministic: the
 // serialNumber is derived from the content, so the same inventory and
 // options give the same bytes.
@@ -228,8 +229,13 @@ func component(p *inventory.Package, ref string, d *props.Digest) cdx.Component 
 	if len(p.Locations) > 0 {
 		occ := make([]cdx.EvidenceOccurrence, len(p.Locations))
 		for i, l := range p.Locations {
-			occ[i] = cdx.EvidenceOccurrence{Location: l}
-			d.Add("location", l)
+			occ[i] = cdx.EvidenceOccurrence{Location: l.Path}
+			if l.Line > 0 {
+				occ[i].Line = &l.Line
+				d.Add("location-line", l.Path, strconv.Itoa(l.Line))
+			} else {
+				d.Add("location", l.Path)
+			}
 		}
 		c.Evidence = &cdx.Evidence{Occurrences: &occ}
 	}

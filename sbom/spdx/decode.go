@@ -324,10 +324,11 @@ func (d *decoder) pkg(p *v23.Package, purl string) inventory.Package {
 		pkg.Licenses = d.licenses(lic)
 	}
 	if _, locs, ok := strings.Cut(p.PackageSourceInfo, ": "); ok {
-		// "found in: a, b" (hallmark); "acquired package info from …: /a" (syft).
+		// "found in: a:12, b" (hallmark); "acquired package info from …: /a" (syft).
+		ours := strings.HasPrefix(p.PackageSourceInfo, foundIn)
 		for l := range strings.SplitSeq(locs, ", ") {
 			if l = strings.TrimPrefix(strings.TrimSpace(l), "/"); l != "" {
-				pkg.Locations = append(pkg.Locations, l)
+				pkg.Locations = append(pkg.Locations, location(l, ours))
 			}
 		}
 	}
@@ -422,4 +423,14 @@ func (d *decoder) relationships(rels []*v23.Relationship, target common.ElementI
 		}
 		p.Dev = p.Dev || (devIn[p.PURL] && !runIn[p.PURL])
 	}
+}
+
+// location reads "path" or, in hallmark's own "found in", "path:line".
+func location(s string, ours bool) inventory.Location {
+	if i := strings.LastIndexByte(s, ':'); ours && i > 0 {
+		if n, err := strconv.Atoi(s[i+1:]); err == nil && n > 0 && s[i+1] != '+' {
+			return inventory.Location{Path: s[:i], Line: n}
+		}
+	}
+	return inventory.Location{Path: s}
 }

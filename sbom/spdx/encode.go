@@ -6,7 +6,7 @@
 // Encoding: one package for the target (DESCRIBES), one per inventory
 // package with a purl external reference, checksums, licenseDeclared (SPDX
 // expressions; other names as LicenseRef-… with extracted licensing info),
-// primaryPackagePurpose, locations in sourceInfo, and hallmark's facts
+// primaryPackagePurpose, locations in sourceInfo ("found in: path:line, …"), and hallmark's facts
 // (direct, dev, layer, source package, properties) as annotations, as trivy
 // does; the distro as an OPERATING-SYSTEM package; DEPENDS_ON and
 // DEV_DEPENDENCY_OF relationships; skipped inputs in the document comment.
@@ -279,7 +279,20 @@ func (b *builder) pkg(p *inventory.Package, id common.ElementID) *v23.Package {
 	}
 	sourceInfo := ""
 	if len(p.Locations) > 0 {
-		sourceInfo = foundIn + strings.Join(p.Locations, ", ")
+		// "path:line", as compilers and editors write a place in a file.
+		var sb strings.Builder
+		sb.WriteString(foundIn)
+		for i, l := range p.Locations {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(l.Path)
+			if l.Line > 0 {
+				sb.WriteByte(':')
+				sb.WriteString(strconv.Itoa(l.Line))
+			}
+		}
+		sourceInfo = sb.String()
 		pkg.PackageSourceInfo = b.text(sourceInfo)
 	}
 	b.d.Add("package", string(id), p.Name, p.Version, p.PURL, pkg.PackageLicenseDeclared, pkg.PrimaryPackagePurpose, sourceInfo)

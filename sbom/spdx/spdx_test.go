@@ -139,7 +139,7 @@ func hostile(name, version, license, prop string) *inventory.Inventory {
 	p := inventory.Package{
 		Name: name, Version: version, Ecosystem: inventory.Npm,
 		PURL:      inventory.PURL(inventory.Npm, name, version, nil),
-		Locations: []string{"web/" + prop + "/package-lock.json"}, Licenses: []string{license},
+		Locations: []inventory.Location{{Path: "web/" + prop + "/package-lock.json"}}, Licenses: []string{license},
 		Properties: []inventory.Property{{Name: "hallmark:resolved", Value: prop}},
 	}
 	inv := &inventory.Inventory{

@@ -23,10 +23,14 @@ import (
 
 // Property names hallmark writes.
 const (
-	Constraint     = "hallmark:constraint"
-	Dev            = "hallmark:dev"
-	Direct         = "hallmark:direct"
-	Layer          = "hallmark:layer"
+	Constraint = "hallmark:constraint"
+	Dev        = "hallmark:dev"
+	Direct     = "hallmark:direct"
+	Layer      = "hallmark:layer"
+	// LocationLayer is "<layer digest> <path>": the image layer a location's
+	// file came from. Neither format has a field for it; a digest has no
+	// space, so the path is everything after the first.
+	LocationLayer  = "hallmark:location:layer"
 	SourceName     = "hallmark:source:name"
 	SourceVersion  = "hallmark:source:version"
 	TargetKind     = "hallmark:target:kind"
@@ -49,6 +53,12 @@ func ForPackage(p *inventory.Package) []inventory.Property {
 	}
 	if p.Layer != "" {
 		out = append(out, inventory.Property{Name: Layer, Value: p.Layer})
+	}
+	for i, l := range p.Locations {
+		// A path has one layer in an image; say it once for the path.
+		if l.Layer != "" && (i == 0 || p.Locations[i-1].Path != l.Path || p.Locations[i-1].Layer != l.Layer) {
+			out = append(out, inventory.Property{Name: LocationLayer, Value: l.Layer + " " + l.Path})
+		}
 	}
 	if p.Source != nil {
 		out = append(out, inventory.Property{Name: SourceName, Value: p.Source.Name})
@@ -91,6 +101,12 @@ func Apply(p *inventory.Package, name, value string) bool {
 		p.Direct = value == "true"
 	case Layer:
 		p.Layer = value
+	case LocationLayer:
+		layer, path, ok := strings.Cut(value, " ")
+		if !ok {
+			return false
+		}
+		SetLayer(p, path, layer)
 	case SourceName:
 		if p.Source == nil {
 			p.Source = &inventory.SourcePackage{}
@@ -105,6 +121,22 @@ func Apply(p *inventory.Package, name, value string) bool {
 		return false
 	}
 	return true
+}
+
+// SetLayer records that p's file at path came from layer: on each location
+// with that path, or, if p has none, on a new location. Decoders read
+// locations before properties, so the locations are there to find.
+func SetLayer(p *inventory.Package, path, layer string) {
+	found := false
+	for i := range p.Locations {
+		if p.Locations[i].Path == path {
+			p.Locations[i].Layer = layer
+			found = true
+		}
+	}
+	if !found {
+		p.Locations = append(p.Locations, inventory.Location{Path: path, Layer: layer})
+	}
 }
 
 // SkippedValue renders a skipped input as "path: reason".
@@ -278,7 +310,7 @@ func isNormalized(inv *inventory.Inventory) bool {
 			return false
 		}
 		ids[p.PURL] = true
-		if !sortedUnique(p.Locations) || !sortedUnique(p.Licenses) ||
+		if !slices.IsSortedFunc(p.Locations, inventory.Location.Compare) || hasRepeat(p.Locations) || !sortedUnique(p.Licenses) ||
 			!slices.IsSortedFunc(p.Hashes, func(a, b inventory.Hash) int {
 				return cmp.Or(strings.Compare(a.Algorithm, b.Algorithm), strings.Compare(a.Value, b.Value))
 			}) ||
@@ -329,4 +361,13 @@ func Version(v string) string {
 		return ""
 	}
 	return strings.TrimSpace(v)
+}
+
+func hasRepeat[T comparable](s []T) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] == s[i] {
+			return true
+		}
+	}
+	return false
 }

@@ -36,33 +36,39 @@ func Inventory() *inventory.Inventory {
 	deb := func(name, version, source string, licenses ...string) inventory.Package {
 		return inventory.Package{
 			Name: name, Version: version, Ecosystem: inventory.Debian,
-			PURL:      inventory.PURL(inventory.Debian, name, version, map[string]string{"arch": "amd64", "distro": "debian-12"}),
-			Locations: []string{"var/lib/dpkg/status"}, Licenses: licenses,
-			Source: &inventory.SourcePackage{Name: source, Version: version},
-			Layer:  "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
+			PURL: inventory.PURL(inventory.Debian, name, version, map[string]string{"arch": "amd64", "distro": "debian-12"}),
+			Locations: []inventory.Location{
+				{Path: "var/lib/dpkg/info/" + name + ":amd64.list", Layer: "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"},
+				{Path: "var/lib/dpkg/status", Layer: "sha256:0b6f5e9a6a1c4bb0f4d5a3c2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2"},
+			},
+			Licenses: licenses,
+			Source:   &inventory.SourcePackage{Name: source, Version: version},
+			Layer:    "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
 		}
 	}
 	npm := func(name, version string, direct, dev bool, licenses ...string) inventory.Package {
 		return inventory.Package{
 			Name: name, Version: version, Ecosystem: inventory.Npm,
 			PURL:      inventory.PURL(inventory.Npm, name, version, nil),
-			Locations: []string{"web/package-lock.json"}, Licenses: licenses, Direct: direct, Dev: dev,
+			Locations: []inventory.Location{{Path: "web/package-lock.json"}}, Licenses: licenses, Direct: direct, Dev: dev,
 		}
 	}
 	gomod := func(name, version string, direct bool, licenses ...string) inventory.Package {
 		return inventory.Package{
 			Name: name, Version: version, Ecosystem: inventory.Go,
 			PURL:      inventory.PURL(inventory.Go, name, version, nil),
-			Locations: []string{"api/go.mod"}, Licenses: licenses, Direct: direct,
+			Locations: []inventory.Location{{Path: "api/go.mod"}}, Licenses: licenses, Direct: direct,
 		}
 	}
 	web := npm("shop-web", "1.4.0", false, false, "MIT")
 	web.Type = "application"
 	express := npm("express", "4.19.2", true, false, "MIT")
 	express.Hashes = []inventory.Hash{{Algorithm: "SHA-512", Value: "c6fa7f9b4a1d5bd2b0d64b8b5e9f6c1a0b5f1e1c9a4b46a0e6a3d5bb6d2f8c3e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9081726354a5b6c7d8e9f0a1b2c3d4e"}}
+	express.Locations[0].Line = 12
 	express.Properties = []inventory.Property{{Name: "hallmark:resolved", Value: "https://registry.npmjs.org/express/-/express-4.19.2.tgz"}}
 	debug := npm("debug", "2.6.9", false, false, "MIT")
-	debug.Locations = append(debug.Locations, "admin/package-lock.json")
+	debug.Locations[0].Line = 40
+	debug.Locations = append(debug.Locations, inventory.Location{Path: "admin/package-lock.json", Line: 7}, inventory.Location{Path: "web/package-lock.json", Line: 118})
 	types := npm("@types/node", "20.11.5", true, true, "MIT")
 	jest := npm("jest", "29.7.0", true, true, "MIT")
 	chalk := npm("chalk", "4.1.2", false, true, "MIT")
@@ -75,16 +81,16 @@ func Inventory() *inventory.Inventory {
 
 	requests := inventory.Package{
 		Name: "requests", Version: "2.31.0", Ecosystem: inventory.PyPI, PURL: inventory.PURL(inventory.PyPI, "requests", "2.31.0", nil),
-		Locations: []string{"tools/requirements.txt"}, Licenses: []string{"Apache-2.0"}, Direct: true,
+		Locations: []inventory.Location{{Path: "tools/requirements.txt"}}, Licenses: []string{"Apache-2.0"}, Direct: true,
 	}
 	django := inventory.Package{
 		Name: "django", Ecosystem: inventory.PyPI, PURL: inventory.PURL(inventory.PyPI, "django", "", nil),
-		Constraint: ">=4.2,<5", Locations: []string{"tools/requirements.txt"}, Direct: true,
+		Constraint: ">=4.2,<5", Locations: []inventory.Location{{Path: "tools/requirements.txt"}}, Direct: true,
 	}
 	lang3 := inventory.Package{
 		Name: "org.apache.commons:commons-lang3", Version: "3.14.0", Ecosystem: inventory.Maven,
 		PURL:      inventory.PURL(inventory.Maven, "org.apache.commons:commons-lang3", "3.14.0", nil),
-		Locations: []string{"batch/pom.xml"}, Licenses: []string{"Apache-2.0"}, Direct: true,
+		Locations: []inventory.Location{{Path: "batch/pom.xml"}}, Licenses: []string{"Apache-2.0"}, Direct: true,
 		Hashes: []inventory.Hash{{Algorithm: "SHA-1", Value: "1ed471194b02f2c6cb734a0cd6f6f107c673afae"}},
 	}
 	dual := npm("tslib", "2.6.2", false, false, "(MIT OR Apache-2.0)")
@@ -131,7 +137,7 @@ func Large(n int) *inventory.Inventory {
 		name := fmt.Sprintf("pkg-%05d", i)
 		p := inventory.Package{
 			Name: name, Version: "1.0.0", Ecosystem: inventory.Npm, PURL: inventory.PURL(inventory.Npm, name, "1.0.0", nil),
-			Locations: []string{"package-lock.json"}, Licenses: []string{"MIT"}, Direct: i%10 == 0,
+			Locations: []inventory.Location{{Path: "package-lock.json"}}, Licenses: []string{"MIT"}, Direct: i%10 == 0,
 			Hashes: []inventory.Hash{{Algorithm: "SHA-512", Value: strings.Repeat("ab", 64)}},
 		}
 		inv.Packages = append(inv.Packages, p)
