@@ -212,7 +212,7 @@ func notCheckedNotes(s match.Summary) []string {
 		out = append(out, fmt.Sprintf("%d %s %s not checked: %s (hallmark db update --ecosystem %s).", s.NotChecked[eco], eco, plural.Word(s.NotChecked[eco], "package was", "packages were"), why, eco))
 	}
 	if s.KEVUnavailable != "" {
-		out = append(out, "The CISA KEV catalogue could not be downloaded ("+s.KEVUnavailable+"); known-exploited flags come only from a copy already in the database, if any.")
+		out = append(out, "The CISA KEV catalogue could not be downloaded ("+s.KEVUnavailable+"): known-exploited flags come only from a copy already in the database, if any (--kev FILE reads a local copy, --kev \"\" skips the catalogue).")
 	}
 	return out
 }

@@ -158,19 +158,20 @@ func Update(ctx context.Context, dir string, opts UpdateOptions) (*UpdateStats, 
 	var catalog *kev.Catalog
 	if opts.KEV != "" {
 		progress(opts.Progress, "KEV: fetching %s\n", opts.KEV)
-		data, err := f.get(ctx, opts.KEV, kev.MaxSize)
+		data, fetchErr := f.get(ctx, opts.KEV, kev.MaxSize)
+		err := fetchErr
 		if err == nil {
-			catalog, err = kev.Parse(data)
-			if err != nil {
+			if catalog, err = kev.Parse(data); err != nil {
 				err = fmt.Errorf("%s: %w", opts.KEV, err)
 			}
-		} else {
-			err = fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
 		}
 		switch {
 		case err != nil && opts.Optional && ctx.Err() == nil:
+			// The caller says what to do about it (scan: --kev).
 			stats.Unavailable = append(stats.Unavailable, Unavailable{Name: KEVName, Reason: err.Error()})
 			catalog = nil
+		case fetchErr != nil:
+			return nil, fmt.Errorf("KEV: %w (--kev FILE reads a local copy, --kev \"\" skips the catalogue)", err)
 		case err != nil:
 			return nil, err
 		}

@@ -586,7 +586,7 @@ func TestUpdateOptional(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Unavailable{
-		{KEVName, `KEV: GET ` + srv.URL + `/kev.json: 404 Not Found (--kev FILE reads a local copy, --kev "" skips the catalogue)`},
+		{KEVName, `GET ` + srv.URL + `/kev.json: 404 Not Found`},
 		{"Go", "GET " + srv.URL + "/Go/all.zip: 404 Not Found"},
 	}
 	if !slices.Equal(stats.Unavailable, want) {
