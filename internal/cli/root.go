@@ -88,7 +88,42 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Errors name inputs and quote excerpts of them: escaped, so a file
 	// name or a field cannot write to the terminal or forge a line.
 	fmt.Fprintf(stderr, "hallmark: %s\n", escape.Excerpt(err.Error(), maxError))
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "usage: %s\n(hallmark %s --help for more)\n", ue.use, ue.path)
+	}
 	return ExitError
+}
+
+// usageError is a mistake in how a command was called (its arguments or
+// flags): the usage line follows the error.
+type usageError struct {
+	err       error
+	use, path string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// withUsage makes every argument and flag error of cmd and the commands
+// below it a usageError.
+func withUsage(cmd *cobra.Command) {
+	wrap := func(c *cobra.Command, err error) error {
+		path := strings.TrimPrefix(strings.TrimPrefix(c.CommandPath(), c.Root().Name()), " ")
+		return &usageError{err: err, use: c.UseLine(), path: path}
+	}
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return wrap(c, err)
+			}
+			return nil
+		}
+	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return wrap(c, err) })
+	for _, sub := range cmd.Commands() {
+		withUsage(sub)
+	}
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -133,6 +168,8 @@ projects a portfolio depends on.`,
 		a.keyCmd(), a.signCmd(), a.attestCmd(), a.verifyCmd(),
 		a.versionCmd(),
 	)
+	withUsage(root)
+	a.registerCompletions(root)
 	// --version prints what `hallmark version` does.
 	var version strings.Builder
 	_ = writeVersion(&version, readBuildInfo())
