@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -18,6 +19,7 @@ func (a *app) attestCmd() *cobra.Command {
 	var (
 		keyPath, predicatePath, predType, bundlePath string
 		subjects                                     []string
+		res                                          outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "attest --predicate FILE --type TYPE --subject FILE... --key KEY",
@@ -36,6 +38,15 @@ Known types are checked for shape (a CycloneDX predicate must be a CycloneDX
 JSON BOM, and so on). Subjects may also be given as arguments.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			subjects = append(subjects, args...)
+			outs, err := res.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if bundlePath == "-" {
+				if err := stdoutTaken(outs, "--bundle -"); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			switch {
 			case keyPath == "":
 				return withCode(ExitError, errNoKey)
@@ -75,8 +86,24 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 			if err := writeTo(a.stdout, bundlePath, data); err != nil {
 				return withCode(ExitError, err)
 			}
-			if !a.quiet && bundlePath != "-" {
-				fmt.Fprintf(a.stderr, "wrote %s (%s about %s)\n", bundlePath, uri, plural.S(len(subs), "subject"))
+			names := make([]string, len(subs))
+			for i, s := range subs {
+				names[i] = s.Name
+			}
+			result := struct {
+				Bundle        string   `json:"bundle"`
+				PredicateType string   `json:"predicateType"`
+				Subjects      []string `json:"subjects"`
+			}{bundlePath, uri, names}
+			err = a.writeResult(outs, result, func(w io.Writer) error {
+				if bundlePath == "-" {
+					return nil
+				}
+				_, err := fmt.Fprintf(w, "wrote %s (%s about %s)\n", bundlePath, uri, plural.S(len(subs), "subject"))
+				return err
+			})
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			return nil
 		},
@@ -86,5 +113,6 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 	cmd.Flags().StringVar(&predType, "type", "", "predicate type: a short name or a URI")
 	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "a file the attestation is about (repeatable)")
 	cmd.Flags().StringVar(&bundlePath, "bundle", "", `write the bundle here ("-" for stdout; default SUBJECT.intoto.sigstore.json)`)
+	res.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }

@@ -68,6 +68,7 @@ func (a *app) dbUpdateCmd(dbFlag *string) *cobra.Command {
 		source     string
 		kev        string
 		full       bool
+		res        outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -82,6 +83,10 @@ same way. The CISA KEV catalogue is fetched too (--kev "" skips it); with a
 (DIR/known_exploited_vulnerabilities.json, or kev/ beside DIR).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			outs, err := res.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
 			dir, err := dbDir(*dbFlag)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -92,9 +97,19 @@ same way. The CISA KEV catalogue is fetched too (--kev "" skips it); with a
 			if err != nil {
 				return withCode(ExitError, fmt.Errorf("db update: %w (the previous database, if any, is unchanged)", err))
 			}
+			result := struct {
+				Database string `json:"database"`
+				*vulndb.UpdateStats
+				Invalid []invalidRecord `json:"invalid"`
+			}{dir, stats, invalidRecords(stats.Invalid)}
+			// Progress on stderr already said what was fetched.
+			if err := a.writeResult(outs, result, func(io.Writer) error { return nil }); err != nil {
+				return withCode(ExitError, err)
+			}
 			return a.reportInvalid(stats.Invalid)
 		},
 	}
+	res.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	cmd.Flags().StringSliceVar(&ecosystems, "ecosystem", nil, "ecosystems to update, e.g. Go,PyPI,crates.io (default: those in the database, or all the source lists)")
 	cmd.Flags().StringVar(&source, "source", envOr("HALLMARK_OSV_SOURCE", vulndb.DefaultSource), "OSV export URL or directory (env HALLMARK_OSV_SOURCE)")
 	cmd.Flags().StringVar(&kev, "kev", envOr("HALLMARK_KEV_SOURCE", vulndb.DefaultKEVURL), "KEV catalogue URL or file; empty to skip (env HALLMARK_KEV_SOURCE; default: the copy a --source directory keeps, else CISA's)")
@@ -103,7 +118,10 @@ same way. The CISA KEV catalogue is fetched too (--kev "" skips it); with a
 }
 
 func (a *app) dbImportCmd(dbFlag *string) *cobra.Command {
-	var fresh bool
+	var (
+		fresh bool
+		res   outputFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Load OSV all.zip files, directories of OSV JSON, single records or the KEV catalogue",
@@ -114,6 +132,10 @@ ID and skipped (exit status 3); a file that cannot be read at all aborts the
 import and leaves the database unchanged.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			outs, err := res.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
 			dir, err := dbDir(*dbFlag)
 			if err != nil {
 				return withCode(ExitError, err)
@@ -125,20 +147,30 @@ import and leaves the database unchanged.`,
 			if err != nil {
 				return withCode(ExitError, fmt.Errorf("db import: %w (the database is unchanged)", err))
 			}
-			if !a.quiet {
-				fmt.Fprintf(a.stderr, "imported %s", plural.S(stats.Records, "record"))
+			result := struct {
+				Database string `json:"database"`
+				*vulndb.ImportStats
+				Invalid []invalidRecord `json:"invalid"`
+			}{dir, stats, invalidRecords(stats.Invalid)}
+			err = a.writeResult(outs, result, func(w io.Writer) error {
+				fmt.Fprintf(w, "imported %s", plural.S(stats.Records, "record"))
 				if stats.GitRanges > 0 {
-					fmt.Fprintf(a.stderr, " (%d with GIT ranges, which scans do not evaluate)", stats.GitRanges)
+					fmt.Fprintf(w, " (%d with GIT ranges, which scans do not evaluate)", stats.GitRanges)
 				}
 				if stats.KEV > 0 {
-					fmt.Fprintf(a.stderr, " and %d KEV entries", stats.KEV)
+					fmt.Fprintf(w, " and %s", plural.N(stats.KEV, "KEV entry", "KEV entries"))
 				}
-				fmt.Fprintf(a.stderr, " into %s\n", dir)
+				_, err := fmt.Fprintf(w, " into %s\n", dir)
+				return err
+			})
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			return a.reportInvalid(stats.Invalid)
 		},
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "start from an empty database instead of adding to the current one")
+	res.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }
 
@@ -272,6 +304,24 @@ func missingEcosystems(have []string, want []string) []string {
 	for _, w := range want {
 		if !set[strings.ToLower(w)] {
 			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// invalidRecord is a skipped record in db import and update's JSON.
+type invalidRecord struct {
+	Source string `json:"source"`
+	ID     string `json:"id,omitempty"`
+	Error  string `json:"error"`
+}
+
+func invalidRecords(inv []vulndb.Invalid) []invalidRecord {
+	out := make([]invalidRecord, len(inv))
+	for i, r := range inv {
+		out[i] = invalidRecord{Source: r.Source, ID: r.ID}
+		if r.Err != nil {
+			out[i].Error = r.Err.Error()
 		}
 	}
 	return out

@@ -25,6 +25,7 @@ func (a *app) keyCmd() *cobra.Command {
 
 func (a *app) keyGenerateCmd() *cobra.Command {
 	var (
+		res    outputFlags
 		out    string
 		alg    string
 		format string
@@ -53,6 +54,10 @@ PBKDF2-SHA256 and AES-256-CBC, which OpenSSL reads too) or cosign
 with). hallmark signs with either.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			outs, err := res.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
 			keyPath, pubPath := out+".key", out+".pub"
 			for _, p := range []string{keyPath, pubPath} {
 				// Lstat: a symbolic link is there even when it dangles
@@ -93,15 +98,23 @@ with). hallmark signs with either.`,
 			if len(pass) == 0 && sign.KeyFormat(format) != sign.FormatSigstore {
 				a.log.Warn("the private key is not encrypted (empty passphrase)", "key", keyPath)
 			}
-			if !a.quiet {
-				fmt.Fprintf(a.stderr, "wrote %s (%s private key) and %s\n", keyPath, sign.KeyAlgorithm(key.Public()), pubPath)
-			}
-			return nil
+			result := struct {
+				PrivateKey string `json:"private_key"`
+				PublicKey  string `json:"public_key"`
+				Algorithm  string `json:"algorithm"`
+				Format     string `json:"format"`
+				Encrypted  bool   `json:"encrypted"`
+			}{keyPath, pubPath, alg, format, len(pass) > 0 || sign.KeyFormat(format) == sign.FormatSigstore}
+			return a.writeResult(outs, result, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "wrote %s (%s private key) and %s\n", keyPath, sign.KeyAlgorithm(key.Public()), pubPath)
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "hallmark", "write PREFIX.key and PREFIX.pub")
 	cmd.Flags().StringVar(&alg, "algorithm", string(sign.ECDSAP256), "key algorithm: ecdsa-p256 or ed25519")
 	cmd.Flags().StringVar(&format, "format", string(sign.FormatPKCS8), "private key format: pkcs8 or cosign")
+	res.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	cmd.Flags().BoolVar(&force, "force", false, "replace existing key files (a symbolic link is replaced, never written through)")
 	return cmd
 }

@@ -104,8 +104,10 @@ func (o *outputFlags) register(cmd *cobra.Command, env string, formats []string,
 	// --format was -o's long name before -o meant what it means in syft
 	// and grype; scripts that spell it out keep working, with a warning
 	// (resolve's; cobra's MarkDeprecated prints on stdout, into the output).
-	cmd.Flags().StringArrayVar(&o.old, "format", nil, "")
-	_ = cmd.Flags().MarkHidden("format")
+	if cmd.Flags().Lookup("format") == nil { // key generate's --format is the key's
+		cmd.Flags().StringArrayVar(&o.old, "format", nil, "")
+		_ = cmd.Flags().MarkHidden("format")
+	}
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return formats, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -226,4 +228,39 @@ func (e *excludeFlags) warnUnused(a *app) {
 	for _, p := range e.m.Unused() {
 		a.warn(fmt.Sprintf("--exclude %s matched nothing", escape.Text(p)))
 	}
+}
+
+// writeResult writes what a command that acts (key, sign, attest, db
+// import and update) did: its JSON record for -o json, or for the table
+// the lines for people, which go to stderr when no file is named (stdout
+// may carry a bundle: sign --bundle -).
+func (a *app) writeResult(outs []output, v any, text func(w io.Writer) error) error {
+	for _, o := range outs {
+		switch {
+		case o.format == formatJSON:
+			if err := a.writeOutput(o.file, func(w io.Writer) error { return writeJSON(w, v) }); err != nil {
+				return err
+			}
+		case o.file != "":
+			if err := a.writeOutput(o.file, text); err != nil {
+				return err
+			}
+		case !a.quiet:
+			if err := text(a.stderr); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// stdoutTaken is the error for -o json on stdout when stdout already
+// carries the command's product (a bundle written to "-").
+func stdoutTaken(outs []output, what string) error {
+	for _, o := range outs {
+		if o.file == "" && o.format == formatJSON {
+			return fmt.Errorf("%s and -o json both go to stdout: give the JSON a file (-o json=FILE)", what)
+		}
+	}
+	return nil
 }

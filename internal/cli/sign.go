@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,10 @@ import (
 )
 
 func (a *app) signCmd() *cobra.Command {
-	var keyPath, bundlePath string
+	var (
+		keyPath, bundlePath string
+		res                 outputFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "sign FILE...",
 		Short: "Sign files into Sigstore bundles",
@@ -28,6 +32,15 @@ output of a single file. Nothing is uploaded: there is
 no transparency-log entry and no timestamp.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			outs, err := res.resolve(a)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if bundlePath == "-" {
+				if err := stdoutTaken(outs, "--bundle -"); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			if keyPath == "" {
 				return withCode(ExitError, errNoKey)
 			}
@@ -45,6 +58,11 @@ no transparency-log entry and no timestamp.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			type signed struct {
+				File   string `json:"file"`
+				Bundle string `json:"bundle"`
+			}
+			var done []signed
 			for _, file := range args {
 				out := bundlePath
 				if out == "" {
@@ -53,12 +71,27 @@ no transparency-log entry and no timestamp.`,
 				if err := a.signFile(s, file, out); err != nil {
 					return withCode(ExitError, err)
 				}
+				done = append(done, signed{file, out})
+			}
+			err = a.writeResult(outs, done, func(w io.Writer) error {
+				for _, d := range done {
+					if d.Bundle != "-" {
+						if _, err := fmt.Fprintf(w, "wrote %s\n", d.Bundle); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return withCode(ExitError, err)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", os.Getenv("HALLMARK_KEY"), "private key file (env HALLMARK_KEY)")
 	cmd.Flags().StringVar(&bundlePath, "bundle", "", `write the bundle here ("-" for stdout; default FILE.sigstore.json)`)
+	res.register(cmd, "", []string{formatTable, formatJSON}, formatTable)
 	return cmd
 }
 
@@ -77,13 +110,7 @@ func (a *app) signFile(s *sign.Signer, file, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeTo(a.stdout, out, data); err != nil {
-		return err
-	}
-	if !a.quiet && out != "-" {
-		fmt.Fprintf(a.stderr, "wrote %s\n", out)
-	}
-	return nil
+	return writeTo(a.stdout, out, data)
 }
 
 // signable checks that file can be opened and is a regular file (or a
