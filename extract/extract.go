@@ -56,6 +56,14 @@ type Manifests interface {
 	LockedBy(path string) (lockfiles []string, command string, ok bool)
 }
 
+// Covers is implemented by extractors whose files speak for a directory
+// beside them: an npm lockfile lists what node_modules holds, so the walk
+// does not enter a node_modules that has one of files beside it (unless
+// Options.WalkNodeModules). The walker itself knows no ecosystem.
+type Covers interface {
+	Covers() (dir string, files []string)
+}
+
 // Wanted returns a predicate for the files exs claim or read as companions,
 // plus os-release, which Run itself reads.
 func Wanted(exs []Extractor) func(path string, mode fs.FileMode) bool {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -57,9 +58,6 @@ type Options struct {
 	Exclude func(path string, dir bool) bool
 }
 
-// npmLockfiles speak for the node_modules directory beside them.
-var npmLockfiles = []string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
-
 // manifest is a file a Manifests extractor names, with its lockfiles.
 type manifest struct {
 	path    string
@@ -87,10 +85,12 @@ type job struct {
 }
 
 type result struct {
-	pkgs []inventory.Package
-	rels []inventory.Relationship
-	bins []inventory.GoBinary
-	skip *inventory.Skipped
+	// unreadable: skip is for the file's reading, not its content.
+	unreadable bool
+	pkgs       []inventory.Package
+	rels       []inventory.Relationship
+	bins       []inventory.GoBinary
+	skip       *inventory.Skipped
 }
 
 // Run walks fsys and extracts every claimed file. The walk does not follow
@@ -99,6 +99,18 @@ type result struct {
 // rest is still inventoried. It returns an error only if ctx is cancelled or
 // the root cannot be read at all.
 func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, error) {
+	inv, _, err := run(ctx, fsys, opts)
+	return inv, err
+}
+
+// counts says how much of a target run read: the files read without
+// being skipped, and the inputs skipped because they could not be read at
+// all (permissions, I/O), as opposed to what they held.
+type counts struct{ read, unreadable int }
+
+// run is Run, also counting what it read.
+func run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, counts, error) {
+	var n counts
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -163,11 +175,12 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		for _, p := range opts.Only {
 			info, err := fs.Stat(fsys, p)
 			if err != nil {
-				return nil, err
+				return nil, n, err
 			}
 			claim(p, info, info.Mode()|0o111, false)
 		}
 	} else {
+		covered := coveredDirs(opts.Extractors)
 		err := walk(ctx, fsys, func(p string, d fs.DirEntry, execOnly bool) (enter, covers bool) {
 			if opts.Exclude != nil && opts.Exclude(p, d.IsDir()) {
 				return false, false
@@ -176,10 +189,9 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 				switch d.Name() {
 				case ".git", ".hg", ".svn":
 					return false, false
-				case "node_modules":
-					if !opts.WalkNodeModules && hasAny(fsys, path.Dir(p), npmLockfiles) {
-						return opts.NodeModulesExecutables, true
-					}
+				}
+				if by := covered[d.Name()]; len(by) > 0 && !opts.WalkNodeModules && hasAny(fsys, path.Dir(p), by) {
+					return opts.NodeModulesExecutables, true
 				}
 				return true, false
 			}
@@ -188,17 +200,21 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 			}
 			info, err := d.Info()
 			if err != nil {
+				n.unreadable++
 				skip(p, err.Error())
 				return false, false
 			}
 			claim(p, info, info.Mode(), execOnly)
 			return false, false
-		}, skip)
+		}, func(p, reason string) {
+			n.unreadable++ // a directory the walk could not list
+			skip(p, reason)
+		})
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, n, ctx.Err()
 			}
-			return nil, err
+			return nil, n, err
 		}
 	}
 
@@ -227,9 +243,15 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, n, err
 	}
 	for _, r := range results {
+		switch {
+		case r.skip == nil:
+			n.read++
+		case r.unreadable:
+			n.unreadable++
+		}
 		inv.Packages = append(inv.Packages, r.pkgs...)
 		inv.Relationships = append(inv.Relationships, r.rels...)
 		inv.GoBinaries = append(inv.GoBinaries, r.bins...)
@@ -245,7 +267,29 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, e
 		}
 	}
 	inv.Normalize()
-	return inv, nil
+	return inv, n, nil
+}
+
+// coveredDirs maps a directory name to the sibling files that speak for
+// it, from the extractors that say so (Covers).
+func coveredDirs(exs []Extractor) map[string][]string {
+	var out map[string][]string
+	for _, ex := range exs {
+		c, ok := ex.(Covers)
+		if !ok {
+			continue
+		}
+		dir, files := c.Covers()
+		if out == nil {
+			out = map[string][]string{}
+		}
+		for _, f := range files {
+			if !slices.Contains(out[dir], f) {
+				out[dir] = append(out[dir], f)
+			}
+		}
+	}
+	return out
 }
 
 // walk visits the tree under "." in fs.WalkDir's order (depth first,
@@ -310,10 +354,11 @@ func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int
 	pkgs, rels, err := j.ex.Extract(ctx, in)
 	if err != nil {
 		reason := err.Error()
-		if errors.Is(err, fs.ErrPermission) {
+		unreadable := errors.Is(err, fs.ErrPermission)
+		if unreadable {
 			reason = "permission denied"
 		}
-		return result{skip: &inventory.Skipped{Path: j.path, Reason: reason}}
+		return result{unreadable: unreadable, skip: &inventory.Skipped{Path: j.path, Reason: reason}}
 	}
 	for i := range pkgs {
 		if len(pkgs[i].Locations) == 0 {

@@ -21,6 +21,11 @@ type PackageLock struct{}
 // Name implements extract.Extractor.
 func (PackageLock) Name() string { return "npm/package-lock" }
 
+// Covers: the lockfile lists what the node_modules beside it holds.
+func (PackageLock) Covers() (string, []string) {
+	return "node_modules", []string{"package-lock.json", "npm-shrinkwrap.json"}
+}
+
 // Claims implements extract.Extractor. npm's hidden lockfile,
 // node_modules/.package-lock.json, has another base name and is not claimed.
 // A package-lock.json inside an installed package is not what npm

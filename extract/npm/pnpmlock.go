@@ -21,6 +21,9 @@ type PnpmLock struct{}
 // Name implements extract.Extractor.
 func (PnpmLock) Name() string { return "npm/pnpm-lock" }
 
+// Covers: the lockfile lists what the node_modules beside it holds.
+func (PnpmLock) Covers() (string, []string) { return "node_modules", []string{"pnpm-lock.yaml"} }
+
 // Claims implements extract.Extractor.
 func (PnpmLock) Claims(p string, _ fs.FileMode) bool {
 	return path.Base(p) == "pnpm-lock.yaml" && !inInstalledPackage(p)

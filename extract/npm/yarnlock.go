@@ -21,6 +21,9 @@ type YarnLock struct{}
 // Name implements extract.Extractor.
 func (YarnLock) Name() string { return "npm/yarn-lock" }
 
+// Covers: the lockfile lists what the node_modules beside it holds.
+func (YarnLock) Covers() (string, []string) { return "node_modules", []string{"yarn.lock"} }
+
 // Claims implements extract.Extractor.
 func (YarnLock) Claims(p string, _ fs.FileMode) bool {
 	return path.Base(p) == "yarn.lock" && !inInstalledPackage(p)

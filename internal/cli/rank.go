@@ -165,7 +165,7 @@ func (a *app) loadProduct(cmd *cobra.Command, arg string) (*inventory.Inventory,
 		}
 		// Not an SBOM: a lockfile or manifest hallmark can inventory.
 	}
-	inv, err := a.inventory(cmd, arg, extract.Options{MaxFileSize: extract.DefaultMaxFileSize})
+	inv, _, err := a.inventory(cmd, arg, extract.Options{MaxFileSize: extract.DefaultMaxFileSize})
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +23,6 @@ import (
 	"github.com/hallmark-dev/hallmark/report"
 	"github.com/hallmark-dev/hallmark/sbom"
 	"github.com/hallmark-dev/hallmark/source"
-	"github.com/hallmark-dev/hallmark/source/image"
 )
 
 // sbomFormats are what `hallmark sbom` and `sbom convert` write.
@@ -84,7 +82,7 @@ reproduced byte for byte.`,
 			if err := excl.apply(&opts); err != nil {
 				return withCode(ExitError, err)
 			}
-			inv, err := a.inventory(cmd, args[0], opts)
+			inv, _, err := a.inventory(cmd, args[0], opts)
 			if err != nil {
 				return withCode(ExitError, err)
 			}
@@ -185,42 +183,45 @@ writes a file. The input format is detected.`,
 	return cmd
 }
 
-// inventory opens target and extracts everything in it.
-// Container images (see image.go) become a squashed file system first.
-func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options) (*inventory.Inventory, error) {
-	kind, ref, err := image.Detect(target)
-	switch {
-	case err == nil:
-		return a.imageInventory(cmd.Context(), kind, ref, target, opts)
-	case !errors.Is(err, image.ErrNotImage):
-		return nil, err
-	}
-	src, err := source.Open(target)
+// inventory is the pipeline from a target to its inventory: source.Open
+// recognises the target's kind, extract.Inventory decodes or walks it.
+// root is the local directory the locations are relative to ("" for
+// images and SBOMs).
+func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options) (inv *inventory.Inventory, root string, err error) {
+	exs := registry.Default()
+	src, err := source.Open(cmd.Context(), target, source.Options{
+		Want: extract.Wanted(exs), Platform: a.platform, MaxFileSize: opts.MaxFileSize, Logger: a.log,
+	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer src.Close()
 	// Warnings name paths in the target as the user would (logformat.go).
-	if len(src.Only) > 0 {
-		a.targetFile = target
-	} else {
-		a.targetDir = target
+	switch src.Target().Kind {
+	case source.KindFile:
+		a.targetFile = strings.TrimPrefix(target, source.PrefixFile)
+	case source.KindDirectory:
+		a.targetDir = src.Root()
 	}
-	opts.Extractors = registry.Default()
-	opts.Only = src.Only
+	opts.Extractors = exs
 	opts.Logger = a.log
-	inv, err := extract.Run(cmd.Context(), src.FS, opts)
+	inv, err = extract.Inventory(cmd.Context(), src, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", target, err)
+		return nil, "", err
 	}
-	if len(src.Only) > 0 && len(inv.Packages) == 0 && len(inv.Skipped) == 0 && len(inv.Unresolved) == 0 {
-		// An empty SBOM of a single file is most often a file hallmark
-		// does not read (or a binary with no module information); say so
-		// rather than let it pass for "no dependencies".
-		a.log.Warn("no extractor recognised this file: not a lockfile, manifest, package database or Go/Rust binary that hallmark reads", "file", target)
+	switch inv.Target.Kind {
+	case source.KindSBOM:
+		a.warnEmptySBOM(inv.Target.Name, inv)
+	case source.KindFile:
+		if len(inv.Packages) == 0 && len(inv.Skipped) == 0 && len(inv.Unresolved) == 0 {
+			// An empty SBOM of a single file is most often a file
+			// hallmark does not read (or a binary with no module
+			// information); say so rather than let it pass for "no
+			// dependencies".
+			a.log.Warn("no extractor recognised this file: not a lockfile, manifest, package database or Go/Rust binary that hallmark reads", "file", target)
+		}
 	}
-	inv.Target = src.Target
-	return inv, nil
+	return inv, src.Root(), nil
 }
 
 // memoryLimit is the soft limit of the Go heap for the commands that read

@@ -21,7 +21,6 @@ import (
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 	"github.com/hallmark-dev/hallmark/report"
-	"github.com/hallmark-dev/hallmark/sbom"
 	"github.com/hallmark-dev/hallmark/vulndb"
 )
 
@@ -111,7 +110,7 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 			if err := excl.apply(&opts); err != nil {
 				return withCode(ExitError, err)
 			}
-			inv, root, err := a.scanTarget(cmd, args[0], opts)
+			inv, root, err := a.inventory(cmd, args[0], opts)
 			if err != nil {
 				return withCode(ExitError, err)
 			}
@@ -221,40 +220,6 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 	att.register(cmd, "the scan results (JSON)")
 	excl.register(cmd)
 	return cmd
-}
-
-// scanTarget returns the inventory of target: an SBOM's components when
-// target is an SBOM file, else what the extractors find. root is the
-// directory locations are relative to ("" for SBOMs).
-func (a *app) scanTarget(cmd *cobra.Command, target string, opts extract.Options) (*inventory.Inventory, string, error) {
-	st, err := os.Stat(target)
-	if err != nil {
-		return nil, "", err
-	}
-	if st.Mode().IsRegular() {
-		head, err := readHead(target, 64<<10)
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := sbom.Detect(head); err == nil {
-			inv, _, err := decodeSBOMFile(target)
-			if err != nil {
-				return nil, "", err
-			}
-			inv.Target = inventory.Target{Name: target, Kind: "sbom"}
-			a.warnEmptySBOM(target, inv)
-			return inv, "", nil
-		}
-	}
-	inv, err := a.inventory(cmd, target, opts)
-	if err != nil {
-		return nil, "", err
-	}
-	root := target
-	if !st.IsDir() {
-		root = filepath.Dir(target)
-	}
-	return inv, root, nil
 }
 
 // scanDatabase is the database a scan reads, and what it could not get:
@@ -418,15 +383,6 @@ func uriBase(root string) string {
 		return ""
 	}
 	return filepath.ToSlash(rel)
-}
-
-func readHead(name string, n int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, n))
 }
 
 // covers reports whether the database's ecosystems include eco, also as a

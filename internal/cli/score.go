@@ -161,7 +161,7 @@ func (v *dbVulns) OpenVulnerabilities(ctx context.Context, root string) ([]postu
 		return nil, err
 	}
 	defer store.Close()
-	inv, err := v.a.inventory(v.cmd, root, extract.Options{MaxFileSize: extract.DefaultMaxFileSize})
+	inv, _, err := v.a.inventory(v.cmd, root, extract.Options{MaxFileSize: extract.DefaultMaxFileSize})
 	if err != nil {
 		return nil, err
 	}
