@@ -24,6 +24,10 @@ import (
 type lineList struct{}
 
 func (lineList) Name() string { return "test/lines" }
+
+// Covers: its package-lock.json speaks for node_modules, as npm's does;
+// the walker learns the rule from the extractor, not from a list of its own.
+func (lineList) Covers() (string, []string) { return "node_modules", []string{"package-lock.json"} }
 func (lineList) Claims(p string, _ fs.FileMode) bool {
 	return path.Base(p) == "pkgs.txt" || path.Base(p) == "package-lock.json"
 }

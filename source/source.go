@@ -179,9 +179,14 @@ func Open(ctx context.Context, target string, opts Options) (*Source, error) {
 
 // isReference reports whether a target that is no local path reads as an
 // image reference: it parses as one (docker.io and :latest assumed, as
-// docker does) and does not look like a path someone mistyped (a leading
-// ./, ../, / or ~, or a first element that exists here as a directory).
+// docker does), has a tag, digest or repository path (a lone word such as
+// "missing.json" is a missing file, not docker.io/library/missing.json),
+// and does not look like a path someone mistyped (a leading ./, ../, / or
+// ~, or a first element that exists here as a directory).
 func isReference(target string) bool {
+	if !strings.ContainsAny(target, ":/@") {
+		return false
+	}
 	if strings.HasPrefix(target, ".") || strings.HasPrefix(target, "/") || strings.HasPrefix(target, "~") || strings.Contains(target, `\`) {
 		return false
 	}

@@ -79,8 +79,9 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkimage": mkimage,
-			"mkzip":   mkzip,
+			"mkimage":    mkimage,
+			"mkregistry": mkregistry,
+			"mkzip":      mkzip,
 		},
 	})
 }

@@ -5,15 +5,20 @@ import (
 	"bytes"
 	"io"
 	"io/fs"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -26,8 +31,44 @@ func mkimage(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
 		ts.Fatalf("usage: mkimage oci|docker-archive OUT LAYERDIR...")
 	}
+	img := buildImage(ts, args[2:])
+	out := ts.MkAbs(args[1])
+	switch args[0] {
+	case "oci":
+		p, err := layout.Write(out, empty.Index)
+		ts.Check(err)
+		ts.Check(p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0"})))
+	case "docker-archive":
+		tag, err := name.NewTag("example.local/app:1.0")
+		ts.Check(err)
+		ts.Check(tarball.WriteToFile(out, tag, img))
+	default:
+		ts.Fatalf("mkimage: unknown kind %q", args[0])
+	}
+}
+
+// mkregistry serves a registry in the test process for the script's
+// lifetime and pushes an image built as mkimage builds one:
+// `mkregistry REPO:TAG LAYERDIR...`. $REGISTRY is its host:port, so
+// $REGISTRY/REPO:TAG is a bare reference hallmark pulls over HTTP (the
+// library's rule for localhost and 127.0.0.1).
+func mkregistry(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkregistry REPO:TAG LAYERDIR...")
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ts.Defer(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ts.Setenv("REGISTRY", host)
+	ref, err := name.ParseReference(host + "/" + args[0])
+	ts.Check(err)
+	ts.Check(remote.Write(ref, buildImage(ts, args[1:])))
+}
+
+// buildImage makes an image of one layer per directory, bottom first.
+func buildImage(ts *testscript.TestScript, dirs []string) v1.Image {
 	var layers []v1.Layer
-	for _, d := range args[2:] {
+	for _, d := range dirs {
 		data, err := tarDir(ts.MkAbs(d))
 		ts.Check(err)
 		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
@@ -43,19 +84,7 @@ func mkimage(ts *testscript.TestScript, neg bool, args []string) {
 	cf.Config.Labels = map[string]string{"org.opencontainers.image.base.name": "docker.io/library/debian:12"}
 	img, err = mutate.ConfigFile(img, cf)
 	ts.Check(err)
-	out := ts.MkAbs(args[1])
-	switch args[0] {
-	case "oci":
-		p, err := layout.Write(out, empty.Index)
-		ts.Check(err)
-		ts.Check(p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0"})))
-	case "docker-archive":
-		tag, err := name.NewTag("example.local/app:1.0")
-		ts.Check(err)
-		ts.Check(tarball.WriteToFile(out, tag, img))
-	default:
-		ts.Fatalf("mkimage: unknown kind %q", args[0])
-	}
+	return img
 }
 
 func tarDir(dir string) ([]byte, error) {

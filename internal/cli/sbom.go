@@ -38,9 +38,12 @@ func (a *app) sbomCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom TARGET",
-		Short: "Inventory a directory, lockfile or binary and write an SBOM",
-		Long: `Inventory TARGET (a directory, a single lockfile or manifest, or a binary)
-and write an SBOM.
+		Short: "Inventory a directory, lockfile, binary, image or SBOM and write an SBOM",
+		Long: `Inventory TARGET and write an SBOM. TARGET is a directory (dir:PATH), a
+single lockfile, manifest or binary (file:PATH), an SBOM (sbom:PATH, or "-"
+for stdin), a container image (oci:DIR[:TAG], oci-archive:TAR,
+docker-archive:TAR, registry:REF), or an image reference such as
+alpine:3.20 when no local path has that name.
 
 Formats (-o FORMAT, or -o FORMAT=FILE, repeatable: several outputs from one
 inventory): cyclonedx-json (CycloneDX 1.6), cyclonedx-xml, spdx-json
