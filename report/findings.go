@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
 	"github.com/hallmark-dev/hallmark/internal/plural"
@@ -34,6 +35,9 @@ type FindingsOptions struct {
 	URIBase string
 	// XML selects the XML encoding of the CycloneDX VDR.
 	XML bool
+	// Width is the terminal's width in columns: the table's last column
+	// is cut to fit it. 0 leaves lines as long as their content.
+	Width int
 }
 
 // severityColor uses codes of one length so tabwriter's column widths,
@@ -57,12 +61,17 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 		fmt.Fprintln(w, cleanSummary(res))
 		return footer(w, res)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	sevHead := "SEVERITY"
 	if opts.Color {
 		sevHead = "\x1b[39m" + sevHead + colorReset
 	}
-	fmt.Fprintf(tw, "PACKAGE\tVERSION\tUPGRADE TO\tVULNERABILITY\t%s\tFIXED IN\tDETAILS\n", sevHead)
+	// Rows first, so that the last column can be cut to what the terminal
+	// has left once the others are as wide as they need (opts.Width).
+	type row struct {
+		cells [7]string
+		sev   int // the severity's visible width (its cell may hold colour codes)
+	}
+	var rows []row
 	for i := range res.Packages {
 		p := &res.Packages[i]
 		for j, f := range p.Findings {
@@ -75,7 +84,8 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 					upgrade = "-"
 				}
 			}
-			sev := severityText(f)
+			sevText := severityText(f)
+			sev := sevText
 			if opts.Color {
 				sev = severityColor[f.Severity.Rating] + sev + colorReset
 			}
@@ -106,15 +116,70 @@ func FindingsTable(w io.Writer, res *match.Result, opts FindingsOptions) error {
 			// Every cell but the severity (ours, maybe coloured) comes from
 			// the input or the advisory database: escaped, so that no name
 			// can move the cursor, clear the screen or start a line.
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escape.Text(name), escape.Text(version), escape.Text(upgrade),
-				escape.Text(f.ID), sev, escape.Text(fixed), escape.Text(strings.Join(details, "; ")))
+			rows = append(rows, row{cells: [7]string{escape.Text(name), escape.Text(version), escape.Text(upgrade),
+				escape.Text(findingID(f)), sev, escape.Text(fixed), escape.Text(strings.Join(details, "; "))}, sev: len(sevText)})
 		}
+	}
+	if opts.Width > 0 {
+		const pad = 2
+		widths := [6]int{len("PACKAGE"), len("VERSION"), len("UPGRADE TO"), len("VULNERABILITY"), len("SEVERITY"), len("FIXED IN")}
+		for _, r := range rows {
+			for c := range 6 {
+				n := utf8.RuneCountInString(r.cells[c])
+				if c == 4 {
+					n = r.sev
+				}
+				widths[c] = max(widths[c], n)
+			}
+		}
+		used := 0
+		for _, n := range widths {
+			used += n + pad
+		}
+		// At least a readable stub of the details, even on a narrow
+		// terminal: the line wraps then, as it did before.
+		budget := max(opts.Width-used, minDetails)
+		for i := range rows {
+			rows[i].cells[6] = clip(rows[i].cells[6], budget)
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "PACKAGE\tVERSION\tUPGRADE TO\tVULNERABILITY\t%s\tFIXED IN\tDETAILS\n", sevHead)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r.cells[:], "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
 	return footer(w, res)
+}
+
+// minDetails is the narrowest the details column is cut to.
+const minDetails = 24
+
+// findingID is the advisory's ID with its CVE beside it when the ID is
+// another database's (GHSA-…, GO-…, PYSEC-…): the CVE is what people
+// search for and what other scanners print.
+func findingID(f match.Finding) string {
+	if cve := cveAlias(f); cve != "" {
+		return f.ID + " (" + cve + ")"
+	}
+	return f.ID
+}
+
+// cveAlias is the first CVE among a finding's aliases, "" when its ID is
+// a CVE already or it has none.
+func cveAlias(f match.Finding) string {
+	if strings.HasPrefix(f.ID, "CVE-") {
+		return ""
+	}
+	for _, a := range f.Aliases {
+		if strings.HasPrefix(a, "CVE-") {
+			return a
+		}
+	}
+	return ""
 }
 
 // cleanSummary is the line for a scan without findings. It never claims
@@ -334,7 +399,7 @@ func FindingsMarkdown(w io.Writer, res *match.Result) error {
 				if fixed == "" {
 					fixed = "—"
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, version, upgrade, mdLink(f.ID, f.URL), severityText(f), fixed, strings.Join(details, "; "))
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, version, upgrade, mdLink(f.ID, f.URL)+mdCVE(f), severityText(f), fixed, strings.Join(details, "; "))
 			}
 		}
 		fmt.Fprintln(w)
@@ -374,6 +439,14 @@ var mdCodeReplacer = strings.NewReplacer("|", `\|`, "`", "'")
 
 // mdLink links an advisory ID to its page when the URL is http(s) and
 // cannot end the link early; otherwise the ID is plain text.
+// mdCVE is " (CVE-…)" after an ID of another database, as in the table.
+func mdCVE(f match.Finding) string {
+	if cve := cveAlias(f); cve != "" {
+		return " (" + mdEscape(cve) + ")"
+	}
+	return ""
+}
+
 func mdLink(id, url string) string {
 	text := mdEscape(id)
 	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) ||

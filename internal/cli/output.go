@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/exclude"
@@ -263,4 +264,18 @@ func stdoutTaken(outs []output, what string) error {
 		}
 	}
 	return nil
+}
+
+// width is the terminal's width in columns when o goes to a terminal (a
+// table then fits it), else 0: a file or a pipe gets whole lines.
+func (a *app) width(o output) int {
+	if !o.toTerminal(a.stdout) {
+		return 0
+	}
+	if f, ok := a.stdout.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
 }

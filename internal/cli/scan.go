@@ -157,6 +157,7 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
 				opts := base
 				opts.Color = a.color(o)
+				opts.Width = a.width(o)
 				opts.XML = o.format == formatCycloneDXXML
 				switch o.format {
 				case formatTable:
