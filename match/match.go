@@ -28,6 +28,7 @@
 package match
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -98,25 +99,67 @@ type KEV struct {
 	Ransomware bool   `json:"known_ransomware_use,omitempty"`
 }
 
-// PackageResult is a package with its findings.
+// PackageResult is a package of the inventory with its findings.
 type PackageResult struct {
-	Name      string               `json:"name"`
-	Version   string               `json:"version,omitempty"`
-	Ecosystem inventory.Ecosystem  `json:"ecosystem"`
-	PURL      string               `json:"purl"`
-	Locations []inventory.Location `json:"locations,omitempty"`
-	Direct    bool                 `json:"direct,omitempty"`
-	Dev       bool                 `json:"dev,omitempty"`
-	Findings  []Finding            `json:"findings"`
+	// Package is the inventory's package, not a copy of its fields: it
+	// points into the inventory Match was given. The JSON report writes its
+	// name, version, purl, locations, direct and dev (MarshalJSON).
+	*inventory.Package
+	// Ecosystem is the one the package was matched in: the package's own,
+	// or its purl's when the inventory left it empty (components of other
+	// tools' SBOMs).
+	Ecosystem inventory.Ecosystem
+	Findings  []Finding
 	// FixVersion is the smallest version that fixes every affected
 	// finding, when there is one.
-	FixVersion string `json:"fix_version,omitempty"`
+	FixVersion string
 	// IntroducedBy lists the direct dependencies (purls) through which a
 	// transitive package arrives.
-	IntroducedBy []string `json:"introduced_by,omitempty"`
+	IntroducedBy []string
 	// Note qualifies the package's version, e.g. a Go stdlib version that
 	// is go.mod's minimum rather than the toolchain that builds it.
-	Note string `json:"note,omitempty"`
+	Note string
+}
+
+// packageResultJSON is a PackageResult as the JSON report (schema
+// scan/v1) writes it: the fields of the package a finding needs, in this
+// order, then the findings.
+type packageResultJSON struct {
+	Name         string               `json:"name"`
+	Version      string               `json:"version,omitempty"`
+	Ecosystem    inventory.Ecosystem  `json:"ecosystem"`
+	PURL         string               `json:"purl"`
+	Locations    []inventory.Location `json:"locations,omitempty"`
+	Direct       bool                 `json:"direct,omitempty"`
+	Dev          bool                 `json:"dev,omitempty"`
+	Findings     []Finding            `json:"findings"`
+	FixVersion   string               `json:"fix_version,omitempty"`
+	IntroducedBy []string             `json:"introduced_by,omitempty"`
+	Note         string               `json:"note,omitempty"`
+}
+
+// MarshalJSON writes the package's identity and place beside the
+// findings, not the whole inventory package (its hashes, licenses and
+// properties belong to the SBOM).
+func (p PackageResult) MarshalJSON() ([]byte, error) {
+	out := packageResultJSON{
+		Ecosystem: p.Ecosystem, Findings: p.Findings,
+		FixVersion: p.FixVersion, IntroducedBy: p.IntroducedBy, Note: p.Note,
+	}
+	if q := p.Package; q != nil {
+		out.Name, out.Version, out.PURL = q.Name, q.Version, q.PURL
+		out.Locations, out.Direct, out.Dev = q.Locations, q.Direct, q.Dev
+	}
+	// Not json.Marshal, which escapes <, > and & whatever the caller's
+	// encoder says; left as they are, the caller's encoder escapes them
+	// or not when it copies this in (report writes them unescaped).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // propStdlibSource is the inventory property extract/golang sets on the
@@ -250,10 +293,10 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 	}
 	introducedBy(inv, res)
 	if opts.VEX != nil {
-		var apps []PackageResult
-		for _, p := range inv.Packages {
-			if p.Type == "application" && p.PURL != "" {
-				apps = append(apps, PackageResult{Name: p.Name, Version: p.Version, PURL: p.PURL})
+		var apps []*inventory.Package
+		for i := range inv.Packages {
+			if p := &inv.Packages[i]; p.Type == "application" && p.PURL != "" {
+				apps = append(apps, p)
 			}
 		}
 		opts.VEX.apply(res, apps)
@@ -326,10 +369,7 @@ func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Re
 		return nil
 	}
 	merged := mergeAliases(found)
-	pr := &PackageResult{
-		Name: p.Name, Version: p.Version, Ecosystem: eco, PURL: p.PURL,
-		Locations: p.Locations, Direct: p.Direct, Dev: p.Dev,
-	}
+	pr := &PackageResult{Package: p, Ecosystem: eco}
 	if src, _ := p.Property(propStdlibSource); src == "go.mod" {
 		pr.Note = "stdlib version is go.mod's go/toolchain line, the oldest Go allowed, not the one that builds it"
 	}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -354,8 +355,8 @@ func TestReachability(t *testing.T) {
 	// result carries the approximation note; go.mod locations do not.
 	inv := &inventory.Inventory{GoBinaries: []inventory.GoBinary{*bin}}
 	res := &Result{Packages: []PackageResult{
-		{Name: "stdlib", Ecosystem: inventory.Go, Locations: []inventory.Location{{Path: "usr/bin/app"}}, Findings: []Finding{{ID: "GO-X", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
-		{Name: "example.com/m", Ecosystem: inventory.Go, Locations: []inventory.Location{{Path: "go.mod"}}, Findings: []Finding{{ID: "GO-Y", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
+		{Package: &inventory.Package{Name: "stdlib", Locations: []inventory.Location{{Path: "usr/bin/app"}}}, Ecosystem: inventory.Go, Findings: []Finding{{ID: "GO-X", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
+		{Package: &inventory.Package{Name: "example.com/m", Locations: []inventory.Location{{Path: "go.mod"}}}, Ecosystem: inventory.Go, Findings: []Finding{{ID: "GO-Y", entries: []*osv.Affected{entry("testing", "T.Run")}}}},
 	}}
 	markReachability(inv, res)
 	if r := res.Packages[0].Findings[0].Reachability; r == nil || r.Status != ReachCalled || r.Binary != "usr/bin/app" {
@@ -483,9 +484,9 @@ func TestIntroducedByMatchesWalk(t *testing.T) {
 			inv.Relationships = append(inv.Relationships, inventory.Relationship{From: purl(rng.IntN(n)), To: purl(rng.IntN(n)), Type: inventory.DependsOn})
 		}
 		res := &Result{}
-		for _, p := range inv.Packages {
+		for i := range inv.Packages {
 			if rng.IntN(2) == 0 {
-				res.Packages = append(res.Packages, PackageResult{Name: p.Name, Version: p.Version, PURL: p.PURL, Direct: p.Direct})
+				res.Packages = append(res.Packages, PackageResult{Package: &inv.Packages[i]})
 			}
 		}
 		want := &Result{Packages: slices.Clone(res.Packages)}
@@ -547,7 +548,7 @@ func BenchmarkIntroducedByChain(b *testing.B) {
 		for i := range n {
 			p := inventory.Package{Name: fmt.Sprintf("p%d", i), Version: "1.0.0", PURL: fmt.Sprintf("pkg:npm/p%d@1.0.0", i), Direct: i == 0}
 			inv.Packages = append(inv.Packages, p)
-			res.Packages = append(res.Packages, PackageResult{Name: p.Name, PURL: p.PURL, Direct: p.Direct})
+			res.Packages = append(res.Packages, PackageResult{Package: &p})
 			if i > 0 {
 				inv.Relationships = append(inv.Relationships, inventory.Relationship{From: fmt.Sprintf("pkg:npm/p%d@1.0.0", i-1), To: p.PURL, Type: inventory.DependsOn})
 			}
@@ -557,5 +558,41 @@ func BenchmarkIntroducedByChain(b *testing.B) {
 				introducedBy(inv, res)
 			}
 		})
+	}
+}
+
+// TestPackageResultJSON: a result refers to the inventory's package and is
+// written with the scan/v1 fields in their order; <, > and & are escaped
+// only when the caller's encoder escapes HTML.
+func TestPackageResultJSON(t *testing.T) {
+	pkg := &inventory.Package{
+		Name: "a&b", Version: "1.0", Ecosystem: inventory.Npm, PURL: "pkg:npm/a%26b@1.0", Type: "library",
+		Locations: []inventory.Location{{Path: "package-lock.json", Line: 7}}, Direct: true, Dev: true,
+		Licenses: []string{"MIT"}, Properties: []inventory.Property{{Name: "hallmark:x", Value: "y"}},
+	}
+	pr := PackageResult{Package: pkg, Ecosystem: inventory.Npm, FixVersion: "2.0", IntroducedBy: []string{"pkg:npm/c@1"}, Note: "n",
+		Findings: []Finding{{ID: "GHSA-1", Summary: "<script> & co", Status: StatusAffected, Severity: Severity{Rating: RatingHigh}, URL: "u"}}}
+	const want = `{"name":"a&b","version":"1.0","ecosystem":"npm","purl":"pkg:npm/a%26b@1.0","locations":[{"path":"package-lock.json","line":7}],"direct":true,"dev":true,` +
+		`"findings":[{"id":"GHSA-1","summary":"<script> & co","status":"affected","severity":{"rating":"HIGH"},"url":"u"}],` +
+		`"fix_version":"2.0","introduced_by":["pkg:npm/c@1"],"note":"n"}`
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(pr); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSuffix(buf.String(), "\n"); got != want {
+		t.Errorf("unescaped:\n got %s\nwant %s", got, want)
+	}
+	escaped, err := json.Marshal(pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEscaped := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(want)
+	if string(escaped) != wantEscaped {
+		t.Errorf("json.Marshal:\n got %s\nwant %s", escaped, wantEscaped)
+	}
+	if _, err := json.Marshal(PackageResult{}); err != nil {
+		t.Errorf("a result without a package: %v", err)
 	}
 }

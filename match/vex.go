@@ -293,12 +293,12 @@ func (v *VEX) Merge(other *VEX) {
 // last statement about a vulnerability and product wins (statements are
 // read in document order, which OpenVEX orders by time). apps are the
 // inventory's application packages: the product being scanned.
-func (v *VEX) apply(res *Result, apps []PackageResult) {
+func (v *VEX) apply(res *Result, apps []*inventory.Package) {
 	kept := res.Packages[:0]
 	for _, p := range res.Packages {
 		var findings []Finding
 		for _, f := range p.Findings {
-			st := v.statementFor(p, f, apps)
+			st := v.statementFor(p.Package, f, apps)
 			if st == nil || !st.suppresses() {
 				findings = append(findings, f)
 				continue
@@ -317,7 +317,7 @@ func (v *VEX) apply(res *Result, apps []PackageResult) {
 	res.Packages = kept
 }
 
-func (v *VEX) statementFor(p PackageResult, f Finding, apps []PackageResult) *VEXStatement {
+func (v *VEX) statementFor(p *inventory.Package, f Finding, apps []*inventory.Package) *VEXStatement {
 	ids := append([]string{f.ID}, f.Aliases...)
 	var last *VEXStatement
 	for i := range v.Statements {
@@ -327,7 +327,7 @@ func (v *VEX) statementFor(p PackageResult, f Finding, apps []PackageResult) *VE
 		}
 		if slices.ContainsFunc(st.PURLs, func(u string) bool { return purlCovers(u, p) }) ||
 			slices.ContainsFunc(st.Whole, func(u string) bool {
-				return slices.ContainsFunc(apps, func(a PackageResult) bool { return purlCovers(u, a) })
+				return slices.ContainsFunc(apps, func(a *inventory.Package) bool { return purlCovers(u, a) })
 			}) {
 			last = st
 		}
@@ -338,7 +338,7 @@ func (v *VEX) statementFor(p PackageResult, f Finding, apps []PackageResult) *VE
 // purlCovers reports whether the statement's purl names the package:
 // same ecosystem and name, and same version unless the purl has none.
 // Qualifiers are ignored.
-func purlCovers(u string, p PackageResult) bool {
+func purlCovers(u string, p *inventory.Package) bool {
 	sp, err := inventory.ParsePURL(u)
 	if err != nil {
 		return false

@@ -34,7 +34,8 @@ func hostileResult() *match.Result {
 	return &match.Result{
 		Target: inventory.Target{Name: "t`|\x1b[2J"},
 		Packages: []match.PackageResult{{
-			Name: hostileName, Version: hostileVersion, FixVersion: "2.0\x1b[8m", PURL: "pkg:npm/evil@1.0",
+			Package:      &inventory.Package{Name: hostileName, Version: hostileVersion, PURL: "pkg:npm/evil@1.0"},
+			FixVersion:   "2.0\x1b[8m",
 			IntroducedBy: []string{"pkg:npm/a\x1b[2J@1"},
 			Findings: []match.Finding{{
 				ID: "GHSA-x\x1b[2J", Summary: "sum | [link](http://evil) \x1b[2J", Status: match.StatusUnknown,
