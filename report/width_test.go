@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
 )
 
@@ -13,7 +14,8 @@ import (
 // and with a terminal width its lines fit it: the details are cut.
 func TestFindingsTableWidthAndCVE(t *testing.T) {
 	res := &match.Result{Packages: []match.PackageResult{{
-		Name: "golang.org/x/net", Version: "v0.1.0", FixVersion: "v0.17.0",
+		Package:    &inventory.Package{Name: "golang.org/x/net", Version: "v0.1.0"},
+		FixVersion: "v0.17.0",
 		Findings: []match.Finding{
 			{ID: "GO-2023-2102", Aliases: []string{"CVE-2023-39325", "GHSA-4374-p667-p6c8"}, Status: match.StatusAffected,
 				Severity: match.Severity{Rating: match.RatingHigh, Score: 7.5}, Fixed: []string{"0.17.0"},
