@@ -90,6 +90,12 @@ func writeJSON(w io.Writer, doc *v23.Document) error {
 	)
 }
 
+// relation is a relationship between elements k, as build numbers them.
+type relation struct {
+	a, b int32
+	typ  string
+}
+
 type builder struct {
 	d         *props.Digest
 	annotator common.Annotator
@@ -128,21 +134,31 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 	b.doc = doc
 	b.d.Add("tool", opts.ToolVersion)
 
-	doc.Packages = append(doc.Packages, b.target(&n.Target, name))
-	rel := func(a common.ElementID, typ string, c common.ElementID) {
-		doc.Relationships = append(doc.Relationships, &v23.Relationship{
-			RefA: common.DocElementID{ElementRefID: a}, RefB: common.DocElementID{ElementRefID: c}, Relationship: typ,
-		})
-		b.d.Add("rel", string(a), typ, string(c))
+	// Relationships are sorted by their elements' IDs, packages by theirs.
+	// Both sorts compare ranks, not the IDs: 900,000 relationships sorted by
+	// their long, alike IDs took 1.6 s of 300,000 packages (issue 15, item
+	// 14). elems[k] is the ID of element k, and of doc.Packages[k-1] for
+	// k > 0 (the document itself is no package).
+	elems := make([]common.ElementID, 1, len(n.Packages)+3)
+	elems[0] = documentID
+	rels := make([]relation, 0, len(n.Relationships)+len(n.Packages)/8+2)
+	rel := func(a int32, typ string, c int32) {
+		rels = append(rels, relation{a, c, typ})
+		b.d.Add("rel", string(elems[a]), typ, string(elems[c]))
 	}
-	rel(documentID, common.TypeRelationshipDescribe, targetID)
+	add := func(pkg *v23.Package) int32 {
+		doc.Packages = append(doc.Packages, pkg)
+		elems = append(elems, pkg.PackageSPDXIdentifier)
+		return int32(len(elems) - 1)
+	}
+	target := add(b.target(&n.Target, name))
+	rel(0, common.TypeRelationshipDescribe, target)
 	if n.Distro != nil {
 		id := common.ElementID("OperatingSystem-" + sanitize(n.Distro.PURLQualifier()))
-		doc.Packages = append(doc.Packages, b.distro(n.Distro, id))
-		rel(targetID, common.TypeRelationshipContains, id)
+		rel(target, common.TypeRelationshipContains, add(b.distro(n.Distro, id)))
 	}
 
-	ids := make(map[string]common.ElementID, len(n.Packages))
+	ids := make(map[string]int32, len(n.Packages))
 	used := map[common.ElementID]bool{targetID: true}
 	for i := range n.Packages {
 		p := &n.Packages[i]
@@ -152,12 +168,11 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 			id = common.ElementID(base + "-" + props.ShortHash(p.PURL+"#"+strconv.Itoa(k), 16))
 		}
 		used[id] = true
-		ids[p.PURL] = id
-		doc.Packages = append(doc.Packages, b.pkg(p, id))
+		ids[p.PURL] = add(b.pkg(p, id))
 	}
 
 	for _, purl := range props.TopLevel(n) {
-		rel(targetID, common.TypeRelationshipDependsOn, ids[purl])
+		rel(target, common.TypeRelationshipDependsOn, ids[purl])
 	}
 	for _, r := range n.Relationships {
 		if r.Type == inventory.DevDependsOn {
@@ -167,15 +182,31 @@ func build(inv *inventory.Inventory, opts Options) *v23.Document {
 			rel(ids[r.From], common.TypeRelationshipDependsOn, ids[r.To])
 		}
 	}
-	slices.SortFunc(doc.Relationships, func(x, y *v23.Relationship) int {
-		return cmp.Or(
-			strings.Compare(string(x.RefA.ElementRefID), string(y.RefA.ElementRefID)),
-			strings.Compare(x.Relationship, y.Relationship),
-			strings.Compare(string(x.RefB.ElementRefID), string(y.RefB.ElementRefID)))
+	order := make([]int32, len(elems))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(string(elems[x]), string(elems[y])) })
+	rank := make([]int32, len(elems))
+	sorted := make([]*v23.Package, 0, len(doc.Packages))
+	for r, k := range order {
+		rank[k] = int32(r)
+		if k > 0 {
+			sorted = append(sorted, doc.Packages[k-1])
+		}
+	}
+	doc.Packages = sorted
+	slices.SortFunc(rels, func(x, y relation) int {
+		return cmp.Or(cmp.Compare(rank[x.a], rank[y.a]), strings.Compare(x.typ, y.typ), cmp.Compare(rank[x.b], rank[y.b]))
 	})
-	slices.SortFunc(doc.Packages, func(x, y *v23.Package) int {
-		return strings.Compare(string(x.PackageSPDXIdentifier), string(y.PackageSPDXIdentifier))
-	})
+	doc.Relationships = make([]*v23.Relationship, len(rels))
+	all := make([]v23.Relationship, len(rels)) // one allocation, not one a relationship
+	for i, r := range rels {
+		all[i] = v23.Relationship{
+			RefA: common.DocElementID{ElementRefID: elems[r.a]}, RefB: common.DocElementID{ElementRefID: elems[r.b]}, Relationship: r.typ,
+		}
+		doc.Relationships[i] = &all[i]
+	}
 
 	refs := make([]string, 0, len(b.licenseRefs))
 	for r := range b.licenseRefs {
