@@ -232,3 +232,39 @@ func TestDirectDependencies(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeOrder: packages and relationships come out in purl order
+// however they went in (Normalize sorts them by rank, not by moving them),
+// each relationship once, and a dev edge beside a runtime edge of the same
+// pair is dropped.
+func TestNormalizeOrder(t *testing.T) {
+	ps := []string{"pkg:npm/e@1", "pkg:npm/b@1", "pkg:npm/d@1", "pkg:npm/a@1", "pkg:npm/c@1", "pkg:npm/b@1"}
+	inv := &Inventory{}
+	for _, p := range ps {
+		inv.Packages = append(inv.Packages, Package{Name: p[8:9], PURL: p})
+	}
+	r := func(from, to string, typ RelationshipType) Relationship {
+		return Relationship{From: "pkg:npm/" + from + "@1", To: "pkg:npm/" + to + "@1", Type: typ}
+	}
+	inv.Relationships = []Relationship{
+		r("e", "a", ""), r("c", "d", DevDependsOn), r("a", "e", DevDependsOn), r("b", "c", DependsOn),
+		r("a", "b", DevDependsOn), r("e", "a", DependsOn), r("a", "b", ""), r("c", "d", DevDependsOn),
+		r("a", "c", "other"), r("a", "c", DevDependsOn), r("a", "c", "other"), r("d", "x", ""), r("b", "b", ""),
+	}
+	inv.Normalize()
+	var got []string
+	for _, p := range inv.Packages {
+		got = append(got, p.PURL)
+	}
+	if want := "pkg:npm/a@1 pkg:npm/b@1 pkg:npm/c@1 pkg:npm/d@1 pkg:npm/e@1"; strings.Join(got, " ") != want {
+		t.Errorf("packages %s, want %s", got, want)
+	}
+	got = nil
+	for _, r := range inv.Relationships {
+		got = append(got, r.From[8:9]+">"+r.To[8:9]+" "+string(r.Type))
+	}
+	want := []string{"a>b depends-on", "a>c dev-depends-on", "a>c other", "a>e dev-depends-on", "b>c depends-on", "c>d dev-depends-on", "e>a depends-on"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("relationships\n got %s\nwant %s", strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+}
