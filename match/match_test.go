@@ -596,3 +596,19 @@ func TestPackageResultJSON(t *testing.T) {
 		t.Errorf("a result without a package: %v", err)
 	}
 }
+
+// dependencyGraph is the reference walk's graph, keyed by purl as
+// introducedBy's was before it numbered the nodes: it indexes the
+// relationships by their target and the packages by purl, and says which
+// packages are direct dependencies.
+func dependencyGraph(inv *inventory.Inventory) (parents map[string][]string, pkgs map[string]*inventory.Package, isDirect func(string) bool) {
+	parents = map[string][]string{}
+	for _, r := range inv.Relationships {
+		parents[r.To] = append(parents[r.To], r.From)
+	}
+	pkgs = map[string]*inventory.Package{}
+	for i := range inv.Packages {
+		pkgs[inv.Packages[i].PURL] = &inv.Packages[i]
+	}
+	return parents, pkgs, inv.DirectDependencies()
+}
