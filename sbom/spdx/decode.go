@@ -132,7 +132,7 @@ type decoder struct {
 // them while streaming (see slimPackage).
 func fromDoc(doc *v23.Document, pkgAnnotations map[common.ElementID][]inventory.Property) *inventory.Inventory {
 	d := &decoder{
-		inv:         &inventory.Inventory{Packages: []inventory.Package{}},
+		inv:         &inventory.Inventory{Packages: make([]inventory.Package, 0, len(doc.Packages))},
 		ids:         map[common.ElementID]string{},
 		annotations: map[common.ElementID][]inventory.Property{},
 		refs:        map[string]string{},
@@ -370,6 +370,7 @@ func (d *decoder) licenses(expr string) []string {
 // those packages are marked Direct, and a package that only dev edges reach
 // is marked Dev.
 func (d *decoder) relationships(rels []*v23.Relationship, target common.ElementID) {
+	d.inv.Relationships = slices.Grow(d.inv.Relationships, len(rels))
 	direct := map[string]bool{}
 	devIn, runIn := map[string]bool{}, map[string]bool{}
 	for _, r := range rels {
@@ -395,13 +396,18 @@ func (d *decoder) relationships(rels []*v23.Relationship, target common.ElementI
 		if !ok {
 			continue
 		}
-		if from == target && target != "" {
-			direct[toPURL] = true
-		}
-		if dev {
-			devIn[toPURL] = true
-		} else {
-			runIn[toPURL] = true
+		// What hallmark wrote says which packages are direct and dev:
+		// nothing is inferred, and 900,000 edges are not counted into
+		// maps for it.
+		if !d.hallmark {
+			if from == target && target != "" {
+				direct[toPURL] = true
+			}
+			if dev {
+				devIn[toPURL] = true
+			} else {
+				runIn[toPURL] = true
+			}
 		}
 		fromPURL, ok := d.ids[from]
 		if !ok {
