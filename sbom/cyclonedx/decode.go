@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -117,8 +118,14 @@ func xmlError(err error) error {
 
 // decoder holds what fromBOM learns in its passes.
 type decoder struct {
-	inv  *inventory.Inventory
-	refs map[string]string // bom-ref → purl of the package made from it
+	inv *inventory.Inventory
+	// chunks hold the packages read, n of them, until flush appends them
+	// to inv.Packages in one copy: appended one by one, the 224-byte
+	// packages of 300,000 components were copied about four times over
+	// as the slice grew.
+	chunks [][]inventory.Package
+	n      int
+	refs   map[string]string // bom-ref → purl of the package made from it
 	// hallmark is true for BOMs hallmark wrote: their facts are in
 	// properties, and nothing is inferred.
 	hallmark bool
@@ -203,6 +210,7 @@ func (d *decoder) finish(bom *cdx.BOM) (*inventory.Inventory, error) {
 			}
 		}
 	}
+	d.flush()
 	if bom.Dependencies != nil {
 		d.dependencies(*bom.Dependencies, targetRefs, targetPURL)
 	}
@@ -234,7 +242,7 @@ func (d *decoder) component(c *cdx.Component, path string, i, depth int) error {
 	default:
 		d.add(c.BOMRef, d.pkg(c))
 	}
-	if len(d.inv.Packages) > MaxComponents {
+	if d.n > MaxComponents {
 		return fmt.Errorf("%w (%d)", ErrTooManyComponents, MaxComponents)
 	}
 	if c.Components != nil {
@@ -247,7 +255,21 @@ func (d *decoder) add(ref string, p inventory.Package) {
 	if ref != "" {
 		d.refs[ref] = p.PURL
 	}
-	d.inv.Packages = append(d.inv.Packages, p)
+	if k := len(d.chunks); k == 0 || len(d.chunks[k-1]) == cap(d.chunks[k-1]) {
+		d.chunks = append(d.chunks, make([]inventory.Package, 0, 4096))
+	}
+	last := &d.chunks[len(d.chunks)-1]
+	*last = append(*last, p)
+	d.n++
+}
+
+// flush moves the packages read to d.inv.Packages.
+func (d *decoder) flush() {
+	d.inv.Packages = slices.Grow(d.inv.Packages, d.n)
+	for _, c := range d.chunks {
+		d.inv.Packages = append(d.inv.Packages, c...)
+	}
+	d.chunks, d.n = nil, 0
 }
 
 func distro(c *cdx.Component) *inventory.Distro {
@@ -369,6 +391,13 @@ func (d *decoder) dependencies(deps []cdx.Dependency, targetRefs []string, targe
 	for _, r := range targetRefs {
 		isTarget[r] = true
 	}
+	edges := 0
+	for _, dep := range deps {
+		if dep.Dependencies != nil {
+			edges += len(*dep.Dependencies)
+		}
+	}
+	d.inv.Relationships = slices.Grow(d.inv.Relationships, edges)
 	direct := map[string]bool{}
 	for _, dep := range deps {
 		if dep.Dependencies == nil {
@@ -391,13 +420,18 @@ func (d *decoder) dependencies(deps []cdx.Dependency, targetRefs []string, targe
 			}
 		}
 	}
-	dev := make(map[string]bool, len(d.inv.Packages))
+	dev := map[string]bool{} // the purls of dev packages, most often few
 	for i := range d.inv.Packages {
 		p := &d.inv.Packages[i]
-		dev[p.PURL] = dev[p.PURL] || p.Dev
+		if p.Dev {
+			dev[p.PURL] = true
+		}
 		if !d.hallmark && direct[p.PURL] && p.Type != "application" {
 			p.Direct = true
 		}
+	}
+	if len(dev) == 0 {
+		return
 	}
 	for i, r := range d.inv.Relationships {
 		if dev[r.To] && !dev[r.From] {
