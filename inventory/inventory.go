@@ -235,9 +235,9 @@ type Inventory struct {
 // is byte-identical for the same input.
 func (inv *Inventory) Normalize() {
 	byID := make(map[string]int, len(inv.Packages))
-	// Never nil: an inventory with nothing in it is written as
-	// "packages": [], which readers can count, not as null.
-	merged := make([]Package, 0, len(inv.Packages))
+	// Merged in place (a package is written no later than it is read), not
+	// copied: 300,000 packages are 67 MB.
+	merged := inv.Packages[:0]
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		if j, ok := byID[p.PURL]; ok {
@@ -245,7 +245,17 @@ func (inv *Inventory) Normalize() {
 			continue
 		}
 		byID[p.PURL] = len(merged)
-		merged = append(merged, *p)
+		if len(merged) != i {
+			merged = append(merged, *p)
+		} else {
+			merged = merged[:i+1]
+		}
+	}
+	clear(inv.Packages[len(merged):]) // what was merged away is let go
+	if merged == nil {
+		// Never nil: an inventory with nothing in it is written as
+		// "packages": [], which readers can count, not as null.
+		merged = []Package{}
 	}
 	for i := range merged {
 		merged[i].normalize()
