@@ -113,7 +113,7 @@ func Build(inv *inventory.Inventory, opts Options) *cdx.BOM {
 
 	target := targetComponent(&n.Target, d)
 
-	refs := make(map[string]string, len(n.Packages)) // purl → bom-ref
+	refs := make([]string, len(n.Packages)) // package → bom-ref
 	used := make(map[string]bool, len(n.Packages)+2)
 	used[targetRef] = true
 	comps := make([]cdx.Component, 0, len(n.Packages)+1)
@@ -124,7 +124,7 @@ func Build(inv *inventory.Inventory, opts Options) *cdx.BOM {
 			ref = uniqueRef(used, "hallmark:package:"+p.Name+"@"+p.Version)
 		}
 		used[ref] = true
-		refs[p.PURL] = ref
+		refs[i] = ref
 		comps = append(comps, component(p, ref, d, !opts.XML))
 	}
 	deps := dependencies(n, refs, d)
@@ -371,25 +371,21 @@ func properties(ps []inventory.Property) *[]cdx.Property {
 // dependencies lists every component once with what it depends on, and the
 // target depending on the roots (packages of type application) and on the
 // direct packages no root reaches, so the graph hangs together.
-func dependencies(n *inventory.Inventory, refs map[string]string, d *props.Digest) []cdx.Dependency {
+func dependencies(n *props.Graph, refs []string, d *props.Digest) []cdx.Dependency {
 	out := make([]cdx.Dependency, 0, len(n.Packages)+2)
-	edges := make(map[string][]string, len(n.Packages))
-	for _, r := range n.Relationships {
-		edges[r.From] = append(edges[r.From], r.To)
-	}
 	// The target's dependencies.
 	var top []string
-	for _, purl := range props.TopLevel(n) {
-		top = append(top, refs[purl])
+	for _, i := range props.TopLevel(n) {
+		top = append(top, refs[i])
 	}
 	out = append(out, dependency(targetRef, top, d))
-	for _, p := range n.Packages {
-		tos := edges[p.PURL]
+	for i := range n.Packages {
+		tos := n.Edges(i)
 		on := make([]string, len(tos))
-		for i, to := range tos {
-			on[i] = refs[to]
+		for k, to := range tos {
+			on[k] = refs[to]
 		}
-		out = append(out, dependency(refs[p.PURL], on, d))
+		out = append(out, dependency(refs[i], on, d))
 	}
 	return out
 }

@@ -211,7 +211,7 @@ func build(inv *inventory.Inventory, opts Options) (*v23.Document, *relations) {
 		rel(target, common.TypeRelationshipContains, add(b.distro(n.Distro, id)))
 	}
 
-	ids := make(map[string]int32, len(n.Packages))
+	first := int32(len(elems)) // package i is element first+i
 	used := map[common.ElementID]bool{targetID: true}
 	for i := range n.Packages {
 		p := &n.Packages[i]
@@ -221,18 +221,22 @@ func build(inv *inventory.Inventory, opts Options) (*v23.Document, *relations) {
 			id = common.ElementID(base + "-" + props.ShortHash(p.PURL+"#"+strconv.Itoa(k), 16))
 		}
 		used[id] = true
-		ids[p.PURL] = add(b.pkg(p, id))
+		add(b.pkg(p, id))
 	}
 
-	for _, purl := range props.TopLevel(n) {
-		rel(target, common.TypeRelationshipDependsOn, ids[purl])
+	for _, i := range props.TopLevel(n) {
+		rel(target, common.TypeRelationshipDependsOn, first+i)
 	}
-	for _, r := range n.Relationships {
-		if r.Type == inventory.DevDependsOn {
-			// SPDX 2.3: "A DEV_DEPENDENCY_OF B: A is a development dependency of B".
-			rel(ids[r.To], common.TypeRelationshipDevDependencyOf, ids[r.From])
-		} else {
-			rel(ids[r.From], common.TypeRelationshipDependsOn, ids[r.To])
+	for i := range n.Packages {
+		from := first + int32(i)
+		for k := n.Start[i]; k < n.Start[i+1]; k++ {
+			to := first + n.To[k]
+			if n.Relationships[k].Type == inventory.DevDependsOn {
+				// SPDX 2.3: "A DEV_DEPENDENCY_OF B: A is a development dependency of B".
+				rel(to, common.TypeRelationshipDevDependencyOf, from)
+			} else {
+				rel(from, common.TypeRelationshipDependsOn, to)
+			}
 		}
 	}
 	order := make([]int32, len(elems))

@@ -243,13 +243,27 @@ func IsHex(s string) bool {
 	return true
 }
 
-// Normalized returns inv normalised. An inventory that already is (as
-// extract.Run and the decoders return them) is returned as it is; any other
-// is copied first, so the caller's slices are left as they were. Encoders
-// only read the result.
-func Normalized(inv *inventory.Inventory) *inventory.Inventory {
-	if isNormalized(inv) {
-		return inv
+// Graph is a normalised inventory with its dependency graph numbered:
+// the relationships from package i are Relationships[Start[i]:Start[i+1]],
+// and To[k] is the position in Packages of the package relationship k
+// points to. The encoders find the ends of relationships by position: by
+// purl, through maps of 300,000 packages, it was a third of the time of
+// writing such an SBOM (issue 15, item 14).
+type Graph struct {
+	*inventory.Inventory
+	Start, To []int32
+}
+
+// Edges returns the positions of the packages package i depends on.
+func (g *Graph) Edges(i int) []int32 { return g.To[g.Start[i]:g.Start[i+1]] }
+
+// Normalized returns inv normalised, numbered. An inventory that already
+// is normalised (as extract.Run and the decoders return them) is used as
+// it is; any other is copied first, so the caller's slices are left as
+// they were. Encoders only read the result.
+func Normalized(inv *inventory.Inventory) *Graph {
+	if g := number(inv, true); g != nil {
+		return g
 	}
 	n := *inv
 	n.Packages = make([]inventory.Package, len(inv.Packages))
@@ -263,83 +277,93 @@ func Normalized(inv *inventory.Inventory) *inventory.Inventory {
 	n.Relationships = slices.Clone(inv.Relationships)
 	n.Skipped = slices.Clone(inv.Skipped)
 	n.Normalize()
-	return &n
+	return number(&n, false)
 }
 
-// TopLevel returns the purls of what the target depends on, in package
-// order: the roots (packages of type application) and the direct packages
-// that no root reaches, so the dependency graph hangs together from the
-// target down.
-func TopLevel(n *inventory.Inventory) []string {
-	edges := make(map[string][]string, len(n.Packages))
-	for _, r := range n.Relationships {
-		edges[r.From] = append(edges[r.From], r.To)
-	}
-	var queue []string
-	for _, p := range n.Packages {
-		if p.Type == "application" {
-			queue = append(queue, p.PURL)
+// TopLevel returns the positions of what the target depends on, in
+// package order: the roots (packages of type application) and the direct
+// packages that no root reaches, so the dependency graph hangs together
+// from the target down.
+func TopLevel(g *Graph) []int32 {
+	var queue []int32
+	for i := range g.Packages {
+		if g.Packages[i].Type == "application" {
+			queue = append(queue, int32(i))
 		}
 	}
-	reached := make(map[string]bool, len(n.Packages))
+	reached := make([]bool, len(g.Packages))
 	for len(queue) > 0 {
-		id := queue[len(queue)-1]
+		i := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		for _, to := range edges[id] {
+		for _, to := range g.Edges(int(i)) {
 			if !reached[to] {
 				reached[to] = true
 				queue = append(queue, to)
 			}
 		}
 	}
-	var out []string
-	for _, p := range n.Packages {
-		if p.Type == "application" || (p.Direct && !reached[p.PURL]) {
-			out = append(out, p.PURL)
+	var out []int32
+	for i := range g.Packages {
+		if p := &g.Packages[i]; p.Type == "application" || (p.Direct && !reached[i]) {
+			out = append(out, int32(i))
 		}
 	}
 	return out
 }
 
-// isNormalized checks, in one pass, what Normalize establishes.
-func isNormalized(inv *inventory.Inventory) bool {
-	ids := make(map[string]bool, len(inv.Packages))
+// number makes the Graph of inv. With check, it returns nil unless inv is
+// normalised, checking in the same pass what Normalize establishes;
+// without, inv must be.
+func number(inv *inventory.Inventory, check bool) *Graph {
+	index := make(map[string]int32, len(inv.Packages))
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
-		if i > 0 && inv.Packages[i-1].PURL >= p.PURL {
-			return false
+		index[p.PURL] = int32(i)
+		if !check {
+			continue
 		}
-		ids[p.PURL] = true
+		if i > 0 && inv.Packages[i-1].PURL >= p.PURL {
+			return nil
+		}
 		if !slices.IsSortedFunc(p.Locations, inventory.Location.Compare) || hasRepeat(p.Locations) || !sortedUnique(p.Licenses) ||
 			!slices.IsSortedFunc(p.Hashes, func(a, b inventory.Hash) int {
 				return cmp.Or(strings.Compare(a.Algorithm, b.Algorithm), strings.Compare(a.Value, b.Value))
 			}) ||
 			!slices.IsSortedFunc(p.Properties, func(a, b inventory.Property) int { return strings.Compare(a.Name, b.Name) }) {
-			return false
+			return nil
 		}
 		for j := 1; j < len(p.Hashes); j++ {
 			if p.Hashes[j] == p.Hashes[j-1] {
-				return false
+				return nil
 			}
 		}
 	}
-	for i, r := range inv.Relationships {
-		if !ids[r.From] || !ids[r.To] || r.From == r.To || r.Type == "" {
-			return false
+	g := &Graph{Inventory: inv, Start: make([]int32, len(inv.Packages)+1), To: make([]int32, len(inv.Relationships))}
+	prevFrom, prevTo := int32(-1), int32(-1)
+	for k := range inv.Relationships {
+		r := &inv.Relationships[k]
+		from, okFrom := index[r.From]
+		to, okTo := index[r.To]
+		// Packages are sorted by purl, so positions order as purls do:
+		// relationships sorted by (from, to, type), with no two between
+		// the same pair (a dev edge beside a runtime edge), have
+		// (from, to) strictly increasing.
+		if check && (!okFrom || !okTo || from == to || r.Type == "" || from < prevFrom || from == prevFrom && to <= prevTo) {
+			return nil
 		}
-		if i > 0 {
-			q := inv.Relationships[i-1]
-			if cmp.Or(strings.Compare(q.From, r.From), strings.Compare(q.To, r.To), strings.Compare(string(q.Type), string(r.Type))) >= 0 {
-				return false
-			}
-			if q.From == r.From && q.To == r.To {
-				return false // a dev edge beside a runtime edge
-			}
-		}
+		prevFrom, prevTo = from, to
+		g.To[k] = to
+		g.Start[from+1]++
 	}
-	return slices.IsSortedFunc(inv.Skipped, func(a, b inventory.Skipped) int {
+	for i := range inv.Packages {
+		g.Start[i+1] += g.Start[i]
+	}
+	if check && !(slices.IsSortedFunc(inv.Skipped, func(a, b inventory.Skipped) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
-	}) && len(slices.Compact(slices.Clone(inv.Skipped))) == len(inv.Skipped)
+	}) && len(slices.Compact(slices.Clone(inv.Skipped))) == len(inv.Skipped)) {
+		return nil
+	}
+	return g
 }
 
 func sortedUnique(s []string) bool {

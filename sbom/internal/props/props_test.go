@@ -41,7 +41,12 @@ func TestTopLevel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := TopLevel(&tt.inv); !slices.Equal(got, tt.want) {
+			g := Normalized(&tt.inv)
+			var got []string
+			for _, i := range TopLevel(g) {
+				got = append(got, g.Packages[i].PURL)
+			}
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("TopLevel = %q, want %q", got, tt.want)
 			}
 		})
