@@ -76,6 +76,7 @@ func readTagValue(r io.Reader, doc *v23.Document) error {
 // there, a line may be longer than 64 KiB (the input is bounded by the
 // caller).
 func tokenize(r io.Reader) ([]reader.TagValuePair, error) {
+	const maxKnown, maxKnownLen = 4096, 32
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
 		pairs   []reader.TagValuePair
@@ -83,7 +84,26 @@ func tokenize(r io.Reader) ([]reader.TagValuePair, error) {
 		text    strings.Builder // the open <text> value
 		midtext bool
 		long    []byte // a line longer than br's buffer
+		// known holds the tags, and the short values, seen so far, so
+		// that a pair shares their strings rather than holding copies:
+		// 300,000 packages are 5 million pairs, mostly of a few tags and
+		// values such as NOASSERTION (issue 15, item 14). It stops
+		// growing at maxKnown entries, whatever the input.
+		known = map[string]string{}
 	)
+	intern := func(b []byte) string {
+		if len(b) > maxKnownLen {
+			return string(b)
+		}
+		if s, ok := known[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		if len(known) < maxKnown {
+			known[s] = s
+		}
+		return s
+	}
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -118,10 +138,10 @@ func tokenize(r io.Reader) ([]reader.TagValuePair, error) {
 			if !ok {
 				return nil, fmt.Errorf("no colon found in '%s'", line)
 			}
-			tag = string(bytes.TrimSpace(t))
+			tag = intern(bytes.TrimSpace(t))
 			switch _, after, isText := bytes.Cut(rest, []byte("<text>")); {
 			case !isText:
-				pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(bytes.TrimSpace(rest))})
+				pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: intern(bytes.TrimSpace(rest))})
 			default:
 				if value, _, closed := bytes.Cut(after, []byte("</text>")); closed {
 					pairs = append(pairs, reader.TagValuePair{Tag: tag, Value: string(value)})
