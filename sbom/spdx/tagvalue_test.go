@@ -83,6 +83,12 @@ func TestTokenizeMatchesToolsGolang(t *testing.T) {
 		"\xef\xbb\xbfA: b\n",
 		"A: \u2028<text>\u0085\n</text>\n",
 	}
+	// More pairs than tokenize gathers in a chunk (65,536), twice over.
+	var many strings.Builder
+	for i := range 140_000 {
+		fmt.Fprintf(&many, "Tag%d: value %d\nNOASSERTION: NOASSERTION\n", i%7, i)
+	}
+	inputs = append(inputs, many.String())
 	files, _ := filepath.Glob("testdata/*.spdx")
 	more, _ := filepath.Glob("testdata/foreign/*.spdx")
 	for _, f := range append(files, more...) {
