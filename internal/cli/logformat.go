@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hallmark-dev/hallmark/internal/escape"
 )
@@ -28,7 +29,7 @@ func (a *app) newLogger(format string, level slog.Level) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch format {
 	case logText, "":
-		return slog.New(&textHandler{w: a.stderr, level: level, mu: new(sync.Mutex), prefix: a.pathPrefix}), nil
+		return slog.New(&textHandler{w: a.stderr, level: level, mu: new(sync.Mutex), prefix: a.pathPrefix, progress: &a.progressShown}), nil
 	case logLogfmt:
 		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
 	case logJSON:
@@ -52,6 +53,9 @@ type textHandler struct {
 	mu     *sync.Mutex
 	attrs  []slog.Attr
 	prefix func(string) string // a path in the target → as the user names it
+	// progress is true while a progress line is drawn: it is erased
+	// before the warning, and redrawn below it on its next tick.
+	progress *atomic.Bool
 }
 
 func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
@@ -91,6 +95,9 @@ func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(add)
 
 	var b strings.Builder
+	if h.progress != nil && h.progress.Load() {
+		b.WriteString("\r\x1b[K")
+	}
 	switch {
 	case r.Level >= slog.LevelError:
 		b.WriteString("error: ")

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 )
@@ -51,6 +52,8 @@ type app struct {
 	verbose        bool
 	config         string // --config
 	logFormat      string // --log-format
+	// progressShown is true while a progress line is on stderr (progress.go).
+	progressShown atomic.Bool
 	// The target as the user gave it, for the paths warnings name.
 	targetDir, targetFile string
 	log                   *slog.Logger

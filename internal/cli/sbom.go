@@ -191,6 +191,8 @@ writes a file. The input format is detected.`,
 // root is the local directory the locations are relative to ("" for
 // images and SBOMs).
 func (a *app) inventory(cmd *cobra.Command, target string, opts extract.Options) (inv *inventory.Inventory, root string, err error) {
+	// Images and big trees take a while: a line on a terminal says so.
+	defer a.working("reading " + target)()
 	exs := registry.Default()
 	src, err := source.Open(cmd.Context(), target, source.Options{
 		Want: extract.Wanted(exs), Platform: a.platform, MaxFileSize: opts.MaxFileSize, Logger: a.log,
