@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,36 +16,13 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/match"
+	"github.com/hallmark-dev/hallmark/report"
 	"github.com/hallmark-dev/hallmark/sbom"
 	"github.com/hallmark-dev/hallmark/score"
 	"github.com/hallmark-dev/hallmark/score/criticality"
 	"github.com/hallmark-dev/hallmark/score/signals"
 	"github.com/hallmark-dev/hallmark/vulndb"
 )
-
-// rankColumns says how each column of `hallmark rank` is obtained; it is
-// printed under the table and included in JSON output.
-var rankColumns = []struct{ Name, How string }{
-	{"products", "number of input products (SBOMs or targets) whose inventory contains the package, directly or transitively"},
-	{"direct", "products that declare the package themselves (the inventory's direct flag, as sbom shows it; for an SBOM that marks nothing direct, what its root depends on)"},
-	{"pkg_dependents", "distinct packages of the portfolio that depend on it, from the SBOMs' dependency relationships"},
-	{"upstream", "source repository from the purl's vcs_url qualifier, the Go module path, or a fixed list of known Go mappings; otherwise unknown (npm, PyPI, crates need registry metadata)"},
-	{"criticality", "OpenSSF criticality score from a local clone in --repos (matched by repository name) and/or a --signals file record (matched by repository URL); coverage is the share of the scorer's weight whose signals were present"},
-	{"posture", "Scorecard-style aggregate (0-10) of the checks run on the local clone; '-' without a clone"},
-	{"vulns", "distinct open (affected) advisories for the versions the portfolio uses, matched offline against the local vulnerability database (--db); 'n/a' when there is none"},
-}
-
-// rankRow is one output row.
-type rankRow struct {
-	Rank int `json:"rank"`
-	*score.Ranked
-	Clone         string   `json:"clone,omitempty"`
-	Criticality   *float64 `json:"criticality"`
-	Coverage      *float64 `json:"coverage"`
-	CriticalityBy string   `json:"criticality_source"`
-	Posture       *float64 `json:"posture"`
-	Vulns         *int     `json:"vulns"`
-}
 
 func (a *app) rankCmd() *cobra.Command {
 	var (
@@ -111,9 +83,9 @@ Output (-o): table (default), json or csv.`,
 			if top > 0 && len(ranked) > top {
 				ranked = ranked[:top]
 			}
-			rows := make([]rankRow, len(ranked))
+			rows := make([]report.RankRow, len(ranked))
 			for i, r := range ranked {
-				rows[i] = rankRow{Rank: i + 1, Ranked: r, CriticalityBy: "none: no clone in --repos and no --signals record"}
+				rows[i] = report.RankRow{Rank: i + 1, Ranked: r, CriticalityBy: "none: no clone in --repos and no --signals record"}
 				a.scoreRow(cmd, &rows[i], clones, sc, sig, asOf, flags.db)
 				if vulns != nil {
 					n := len(vulns[r.Key])
@@ -123,7 +95,7 @@ Output (-o): table (default), json or csv.`,
 			if vulnNote != "" && !a.quiet {
 				fmt.Fprintf(a.stderr, "hallmark: %s\n", escape.Text(vulnNote))
 			}
-			if err := a.writeOutputs(outs, func(w io.Writer, o output) error { return writeRank(w, o.format, rows) }); err != nil {
+			if err := a.writeOutputs(outs, func(w io.Writer, o output) error { return report.Rank(w, o.format, rows) }); err != nil {
 				return withCode(ExitError, err)
 			}
 			if len(skipped) > 0 {
@@ -270,7 +242,7 @@ func (a *app) portfolioVulns(cmd *cobra.Command, dbFlag string, products []score
 	return out, ""
 }
 
-func (a *app) scoreRow(cmd *cobra.Command, row *rankRow, clones map[string]string, sc *criticality.Scorer, sig *signals.File, asOf time.Time, dbFlag string) {
+func (a *app) scoreRow(cmd *cobra.Command, row *report.RankRow, clones map[string]string, sc *criticality.Scorer, sig *signals.File, asOf time.Time, dbFlag string) {
 	if clone := cloneFor(row.Ranked, clones); clone != "" {
 		rep, err := score.Project(cmd.Context(), clone, score.Options{AsOf: asOf, Scorer: sc, Signals: sig, URL: row.Upstream.URL, Vulns: a.vulnSource(cmd, dbFlag)})
 		if err != nil {
@@ -300,95 +272,4 @@ func (a *app) scoreRow(cmd *cobra.Command, row *rankRow, clones map[string]strin
 			row.CriticalityBy = sig.Name + " (no clone)"
 		}
 	}
-}
-
-func optFloat(v *float64, prec int) string {
-	if v == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*v, 'f', prec, 64)
-}
-
-func optPercent(v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(100**v, 'f', 0, 64) + "%"
-}
-
-func optInt(v *int) string {
-	if v == nil {
-		return "n/a"
-	}
-	return strconv.Itoa(*v)
-}
-
-func upstreamCell(r *score.Ranked) string {
-	if r.Upstream.URL == "" {
-		return "unknown"
-	}
-	return r.Upstream.URL
-}
-
-func writeRank(w io.Writer, format string, rows []rankRow) error {
-	switch format {
-	case formatJSON:
-		type col struct {
-			Name string `json:"name"`
-			How  string `json:"how"`
-		}
-		out := struct {
-			Columns  []col     `json:"columns"`
-			Packages []rankRow `json:"packages"`
-		}{Packages: rows}
-		for _, c := range rankColumns {
-			out.Columns = append(out.Columns, col(c))
-		}
-		if out.Packages == nil {
-			out.Packages = []rankRow{}
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	case formatCSV:
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"rank", "package", "ecosystem", "versions", "products", "direct", "pkg_dependents", "upstream", "upstream_source", "criticality", "coverage", "criticality_source", "posture", "vulns"})
-		for _, r := range rows {
-			_ = cw.Write([]string{strconv.Itoa(r.Rank), r.Key, string(r.Ecosystem), strings.Join(r.Versions, " "),
-				strconv.Itoa(len(r.Products)), strconv.Itoa(len(r.Direct)), strconv.Itoa(r.PackageDependents),
-				r.Upstream.URL, r.Upstream.Method, optFloat(r.Criticality, 5), optFloat(r.Coverage, 3), r.CriticalityBy,
-				optFloat(r.Posture, 1), optInt(r.Vulns)})
-		}
-		cw.Flush()
-		return cw.Error()
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tPACKAGE\tPRODUCTS\tDIRECT\tPKG-DEPENDENTS\tUPSTREAM\tCRITICALITY\tCOVERAGE\tPOSTURE\tVULNS")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Rank, escape.Text(r.Key), len(r.Products), len(r.Direct), r.PackageDependents,
-			escape.Text(upstreamCell(r.Ranked)), optFloat(r.Criticality, 5), optPercent(r.Coverage), optFloat(r.Posture, 1), optInt(r.Vulns))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "\nHow each column was obtained:")
-	for _, c := range rankColumns {
-		fmt.Fprintf(w, "  %s: %s\n", c.Name, c.How)
-	}
-	methods := map[string]int{}
-	for _, r := range rows {
-		methods[r.Upstream.Method]++
-	}
-	keys := make([]string, 0, len(methods))
-	for k := range methods {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if len(keys) > 0 {
-		fmt.Fprintln(w, "Upstream found by:")
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %d × %s\n", methods[k], escape.Text(k))
-		}
-	}
-	return nil
 }
