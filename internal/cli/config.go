@@ -31,12 +31,13 @@ const (
 // the run itself, not a setting.
 var notInConfig = []string{"help", "version", "config"}
 
-// writesFile are the flags that name a file hallmark writes. A
+// writesFile are the flags that name a file hallmark writes (--db: scan
+// and db update write the database there). A
 // .hallmark.yaml found in the working directory cannot set them (nor -o
 // FORMAT=FILE): in a checkout of a stranger's pull request it is theirs,
 // and "file: ../../.bashrc" must not make a scan overwrite a file outside
 // the checkout. A file given with --config can.
-var writesFile = []string{"file", "attest", "bundle", "out"}
+var writesFile = []string{"file", "attest", "bundle", "out", "db"}
 
 // envName finds the environment variable a flag's usage names
 // ("... (env HALLMARK_X)"): a variable that is set beats the
