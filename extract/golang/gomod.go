@@ -53,7 +53,7 @@ func (GoMod) Extract(ctx context.Context, in *extract.Input) ([]inventory.Packag
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%s: %w", sumPath, err)
 	}
-	pkgs, rels := fromModFile(mf, sums, sumPath)
+	pkgs, rels := fromModFile(mf, sums, in.Path, sumPath)
 	return pkgs, rels, nil
 }
 
@@ -63,12 +63,21 @@ func (GoMod) Companion(p string) bool { return path.Base(p) == "go.sum" }
 // fromModFile turns a parsed go.mod into packages: the main module, one
 // package per requirement (after replace and exclude), the modules only
 // go.sum names when the go.mod predates module graph pruning, and stdlib.
-func fromModFile(mf *modfile.File, sums map[modVersion]string, sumPath string) ([]inventory.Package, []inventory.Relationship) {
+func fromModFile(mf *modfile.File, sums map[modVersion]string, modPath, sumPath string) ([]inventory.Package, []inventory.Relationship) {
 	var pkgs []inventory.Package
 	var main *inventory.Package
+	// at is the go.mod line a directive is on.
+	at := func(l *modfile.Line) []inventory.Location {
+		loc := inventory.Location{Path: modPath}
+		if l != nil {
+			loc.Line = l.Start.Line
+		}
+		return []inventory.Location{loc}
+	}
 	if mf.Module != nil && mf.Module.Mod.Path != "" {
 		m := modulePackage(mf.Module.Mod.Path, "")
 		m.Type = "application"
+		m.Locations = at(mf.Module.Syntax)
 		main = &m
 	}
 
@@ -108,6 +117,7 @@ func fromModFile(mf *modfile.File, sums map[modVersion]string, sumPath string) (
 			p.SetProperty(PropReplacedFrom, r.Mod.Path+"@"+r.Mod.Version)
 		}
 		p.Direct = !r.Indirect
+		p.Locations = at(r.Syntax)
 		pkgs = append(pkgs, p)
 	}
 	if !prunedGraph(mf) {
@@ -119,13 +129,15 @@ func fromModFile(mf *modfile.File, sums map[modVersion]string, sumPath string) (
 	// line only selected language features and says nothing about the Go
 	// that builds the code, so no stdlib version is claimed from it.
 	goVersion := ""
+	var goLine *modfile.Line
 	if mf.Toolchain != nil {
-		goVersion = mf.Toolchain.Name
+		goVersion, goLine = mf.Toolchain.Name, mf.Toolchain.Syntax
 	} else if mf.Go != nil && version.Compare("go"+mf.Go.Version, "go1.21") >= 0 {
-		goVersion = mf.Go.Version
+		goVersion, goLine = mf.Go.Version, mf.Go.Syntax
 	}
 	if v := StdlibVersion(goVersion); v != "" {
 		std := modulePackage(StdlibName, v)
+		std.Locations = at(goLine)
 		std.Direct = true
 		std.SetProperty(PropStdlibSource, "go.mod")
 		pkgs = append(pkgs, std)

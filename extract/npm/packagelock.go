@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/jsonpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -103,7 +104,8 @@ func extractPackageLock(in *extract.Input) ([]inventory.Package, []inventory.Rel
 	}
 	if lf.Packages != nil {
 		dropUninstalledOptional(in.FS, dirOf(in.Path), lf.Packages)
-		pkgs, rels := lf.fromPackages()
+		// Each package at the line of its key in "packages".
+		pkgs, rels := lf.fromPackages(in.Path, jsonpos.MemberLines(data, "packages"))
 		return pkgs, rels, nil
 	}
 	var deps map[string]*v1Dep
@@ -183,7 +185,7 @@ func isInstalled(key string) bool {
 }
 
 // fromPackages reads lockfileVersion 2 and 3.
-func (lf *lockfile) fromPackages() ([]inventory.Package, []inventory.Relationship) {
+func (lf *lockfile) fromPackages(file string, lines map[string]int) ([]inventory.Package, []inventory.Relationship) {
 	keys := make([]string, 0, len(lf.Packages))
 	for k, e := range lf.Packages {
 		if e != nil {
@@ -253,6 +255,7 @@ func (lf *lockfile) fromPackages() ([]inventory.Package, []inventory.Relationshi
 			}
 		}
 		p.Licenses = append(parseLicense(e.License), parseLicense(e.Licenses)...)
+		p.Locations = []inventory.Location{{Path: file, Line: lines[k]}}
 		purls[k] = p.PURL
 		idx[k] = len(pkgs)
 		pkgs = append(pkgs, p)

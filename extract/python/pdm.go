@@ -51,7 +51,8 @@ type pdmLock struct {
 // Extract implements extract.Extractor.
 func (PDM) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
 	var lock pdmLock
-	if err := readTOML(in.FS, in.Path, in.MaxSize, &lock); err != nil {
+	lines, err := readLock(in.FS, in.Path, in.MaxSize, &lock, func() int { return len(lock.Package) })
+	if err != nil {
 		return nil, nil, err
 	}
 	man, err := readPyproject(in.FS, in.Path, in.MaxSize)
@@ -72,6 +73,7 @@ func (PDM) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, [
 			return nil, nil, fmt.Errorf("%s: package[%d]: want name and version", in.Path, i)
 		}
 		p := newPackage(lp.Name, lp.Version)
+		p.Locations = locatedAt(in.Path, lines, i)
 		files := lp.Files
 		if len(files) == 0 {
 			files = oldFiles[p.Name+" "+lp.Version]

@@ -61,6 +61,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/tomlpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -124,6 +125,33 @@ func readTOML(fsys fs.FS, name string, limit int64, v any) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// readLock decodes a TOML lockfile into v and returns the lines of its
+// [[package]] headers when there is one per decoded package (n), else nil.
+func readLock(fsys fs.FS, name string, limit int64, v any, n func() int) ([]int, error) {
+	data, err := extract.ReadFile(fsys, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := toml.Decode(string(data), v); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	lines := tomlpos.ArrayTables(data, "package")
+	if len(lines) != n() {
+		return nil, nil
+	}
+	return lines, nil
+}
+
+// locatedAt is the location of the i-th package of a lockfile whose
+// package lines are lines (none known: the file alone).
+func locatedAt(path string, lines []int, i int) []inventory.Location {
+	l := inventory.Location{Path: path}
+	if i < len(lines) {
+		l.Line = lines[i]
+	}
+	return []inventory.Location{l}
 }
 
 // exists reports whether name is a file in fsys.

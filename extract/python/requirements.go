@@ -225,7 +225,7 @@ func (rp *reqParser) line(file string, ll logicalLine, stack []string) error {
 	case rl.Editable != "":
 		if p, ok := urlPackage(rl.Editable); ok {
 			p.SetProperty(propEditable, "true")
-			p.Locations = []inventory.Location{{Path: file}}
+			p.Locations = []inventory.Location{{Path: file, Line: ll.n}}
 			p.Direct = true
 			rp.pkgs = append(rp.pkgs, p)
 		}
@@ -241,7 +241,7 @@ func (rp *reqParser) line(file string, ll logicalLine, stack []string) error {
 		return nil
 	}
 	p.Hashes = rl.Hashes
-	p.Locations = []inventory.Location{{Path: file}}
+	p.Locations = []inventory.Location{{Path: file, Line: ll.n}}
 	p.Direct = true
 	rp.pkgs = append(rp.pkgs, *p)
 	return nil

@@ -60,7 +60,8 @@ type uvLock struct {
 // Extract implements extract.Extractor.
 func (UV) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, []inventory.Relationship, error) {
 	var lock uvLock
-	if err := readTOML(in.FS, in.Path, in.MaxSize, &lock); err != nil {
+	lines, err := readLock(in.FS, in.Path, in.MaxSize, &lock, func() int { return len(lock.Package) })
+	if err != nil {
 		return nil, nil, err
 	}
 	var res lockResult
@@ -71,6 +72,7 @@ func (UV) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, []
 		}
 		// Virtual workspace roots may have no version; registry packages must.
 		p := newPackage(lp.Name, lp.Version)
+		p.Locations = locatedAt(in.Path, lines, i)
 		kind := ""
 		for k := range lp.Source {
 			kind = k

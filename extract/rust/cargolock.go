@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/hallmark-dev/hallmark/extract"
+	"github.com/hallmark-dev/hallmark/internal/tomlpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -82,6 +83,11 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 	if lf.Version < 0 || lf.Version > 4 {
 		return nil, nil, fmt.Errorf("%s: version = %d: want 1 to 4 (or none, for versions 1 and 2)", name, lf.Version)
 	}
+	// Each [[package]] header's line, when they match the tables decoded.
+	lines := tomlpos.ArrayTables(data, "package")
+	if len(lines) != len(lf.Packages) {
+		lines = nil
+	}
 	if lf.Root != nil {
 		// The oldest version 1 files keep the root crate in [root].
 		lf.Packages = append(lf.Packages, *lf.Root)
@@ -121,6 +127,10 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 			// project's own code.
 			p.Type = "application"
 			p.Direct = true
+		}
+		p.Locations = []inventory.Location{{Path: name}}
+		if i < len(lines) {
+			p.Locations[0].Line = lines[i]
 		}
 		entries[i] = entry{lp, p}
 		byName[lp.Name] = append(byName[lp.Name], i)

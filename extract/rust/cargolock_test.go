@@ -119,6 +119,10 @@ func TestCargoLockV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One line fewer before every package.
+	for i := range want.Packages {
+		want.Packages[i].Locations[0].Line--
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("version 2 reads differently:\n%+v\nwant\n%+v", got.Packages, want.Packages)
 	}
