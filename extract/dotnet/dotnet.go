@@ -123,6 +123,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 			if i, ok := byPURL[id]; ok {
 				p := &pkgs[i]
 				p.Direct = p.Direct || e.Type == "Direct"
+				p.Locations = append(p.Locations, inventory.Location{Path: in.Path, Line: e.line})
 				tf, _ := p.Property(PropTargetFramework)
 				p.SetProperty(PropTargetFramework, tf+","+e.tfm)
 			} else {
@@ -132,7 +133,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 					Ecosystem: inventory.NuGet,
 					PURL:      id,
 					Direct:    e.Type == "Direct",
-					Locations: []inventory.Location{{Path: in.Path}},
+					Locations: []inventory.Location{{Path: in.Path, Line: e.line}},
 				}
 				if e.sha512 != "" {
 					p.Hashes = []inventory.Hash{{Algorithm: "SHA-512", Value: e.sha512}}

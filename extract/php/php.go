@@ -130,7 +130,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 	providers := map[string]string{}
 	for _, cp := range locked {
 		p := cp.pkg()
-		p.Locations = []inventory.Location{{Path: in.Path}}
+		p.Locations = []inventory.Location{{Path: in.Path, Line: cp.line}}
 		p.Direct = direct[strings.ToLower(cp.Name)]
 		ids[strings.ToLower(cp.Name)] = p.PURL
 		pkgs = append(pkgs, p)

@@ -60,6 +60,7 @@ func (Pipenv) Extract(_ context.Context, in *extract.Input) ([]inventory.Package
 		if err := json.Unmarshal(raw, &entries); err != nil {
 			return nil, nil, fmt.Errorf("%s: %s: want an object, got %s", in.Path, section, jsonpos.ValueKind(raw))
 		}
+		lines := jsonpos.MemberLines(data, section)
 		names := make([]string, 0, len(entries))
 		for n := range entries {
 			names = append(names, n)
@@ -80,9 +81,12 @@ func (Pipenv) Extract(_ context.Context, in *extract.Input) ([]inventory.Package
 				return nil, nil, fmt.Errorf("%s.%w", where, err)
 			}
 			p.Direct = direct[p.Name]
+			loc := inventory.Location{Path: in.Path, Line: lines[name]}
+			p.Locations = []inventory.Location{loc}
 			if e, ok := byPURL[p.PURL]; ok {
 				e.sections = append(e.sections, section)
 				e.pkg.Hashes = append(e.pkg.Hashes, p.Hashes...)
+				e.pkg.Locations = append(e.pkg.Locations, loc)
 				continue
 			}
 			byPURL[p.PURL] = &entry{pkg: p, sections: []string{section}}
