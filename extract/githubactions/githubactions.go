@@ -147,7 +147,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 		if !ok {
 			continue
 		}
-		p.Locations = []inventory.Location{{Path: in.Path}}
+		p.Locations = []inventory.Location{{Path: in.Path, Line: u.line}}
 		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil, nil
@@ -156,6 +156,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 // use is one `uses:` value and the comment on its line.
 type use struct {
 	value, comment string
+	line           int // of the uses: value
 }
 
 // parse returns the uses of a workflow (action false) or an action
@@ -277,7 +278,7 @@ func (r *reader) uses1(n *yaml.Node, field string) error {
 		return nil
 	}
 	r.seen[n] = true
-	r.uses = append(r.uses, use{value: n.Value, comment: n.LineComment})
+	r.uses = append(r.uses, use{value: n.Value, comment: n.LineComment, line: n.Line})
 	return nil
 }
 

@@ -153,7 +153,7 @@ func TestPackageOf(t *testing.T) {
 		{"o/r@${{matrix.v}}", "", "", "", ""},
 		{"${{matrix.o}}/r@v1", "", "", "", ""},
 	} {
-		p, ok := packageOf(use{tc.use, tc.comment})
+		p, ok := packageOf(use{value: tc.use, comment: tc.comment})
 		if ok != (tc.purl != "") || p.PURL != tc.purl {
 			t.Errorf("packageOf(%q) = %q, %v; want %q", tc.use, p.PURL, ok, tc.purl)
 			continue

@@ -61,7 +61,7 @@ func extractYarnLock(in *extract.Input) ([]inventory.Package, []inventory.Relati
 	if err != nil {
 		return nil, nil, err
 	}
-	pkgs, rels := yarnV1Inventory(in.FS, dir, entries, root)
+	pkgs, rels := yarnV1Inventory(in.FS, dir, in.Path, entries, root)
 	return pkgs, rels, nil
 }
 
@@ -294,7 +294,7 @@ type project struct {
 // yarnV1Inventory turns parsed entries into packages. root is the
 // package.json beside the lockfile; with it come the root project, its
 // workspaces, Direct and Dev.
-func yarnV1Inventory(fsys fs.FS, dir string, entries []yarnEntry, root *manifest) ([]inventory.Package, []inventory.Relationship) {
+func yarnV1Inventory(fsys fs.FS, dir, file string, entries []yarnEntry, root *manifest) ([]inventory.Package, []inventory.Relationship) {
 	byKey := make(map[string]int, len(entries)*2)
 	pkgs := make([]inventory.Package, 0, len(entries)+1)
 	for i, e := range entries {
@@ -323,6 +323,7 @@ func yarnV1Inventory(fsys fs.FS, dir string, entries []yarnEntry, root *manifest
 				p.SetProperty(PropResolved, e.resolved)
 			}
 		}
+		p.Locations = []inventory.Location{{Path: file, Line: e.line}}
 		pkgs = append(pkgs, p)
 	}
 

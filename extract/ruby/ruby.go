@@ -120,7 +120,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 			Ecosystem: inventory.RubyGems,
 			PURL:      s.purl(),
 			Direct:    lf.direct[s.name],
-			Locations: []inventory.Location{{Path: in.Path}},
+			Locations: []inventory.Location{{Path: in.Path, Line: s.line}},
 		}
 		if s.source != "" {
 			p.SetProperty(PropSource, s.source)
