@@ -81,6 +81,7 @@ func parseGradleLock(name, data, legacyConfig string) ([]inventory.Package, erro
 			return nil, fmt.Errorf("%s:%d: want group:artifact:version, got %q", name, i+1, coords)
 		}
 		p := mavenPackage(parts[0], parts[1], parts[2], nil)
+		p.Locations = []inventory.Location{{Path: name, Line: i + 1}}
 		slices.Sort(configs)
 		configs = slices.Compact(configs)
 		if len(configs) > 0 {
