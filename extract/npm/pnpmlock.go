@@ -12,6 +12,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
+	"github.com/hallmark-dev/hallmark/internal/yamlpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -116,7 +117,13 @@ func extractPnpmLock(in *extract.Input) ([]inventory.Package, []inventory.Relati
 	if lf.Importers == nil {
 		lf.Importers = map[string]*pnpmImporter{".": &lf.pnpmImporter}
 	}
-	pkgs, rels := lf.inventory(in.FS, dirOf(in.Path), major)
+	// Each package at the line of its key: snapshots name the packages
+	// from v9 on (lockfileVersion 7 as read here), packages before.
+	section := "packages"
+	if major >= 7 && lf.Snapshots != nil {
+		section = "snapshots"
+	}
+	pkgs, rels := lf.inventory(in.FS, dirOf(in.Path), major, in.Path, yamlpos.KeyLines(data, section))
 	return pkgs, rels, nil
 }
 
@@ -198,7 +205,7 @@ func keyNameVersion(key string, major int) (name, version string) {
 	return splitSpec(k)
 }
 
-func (lf *pnpmLock) inventory(fsys fs.FS, dir string, major int) ([]inventory.Package, []inventory.Relationship) {
+func (lf *pnpmLock) inventory(fsys fs.FS, dir string, major int, file string, lines map[string]int) ([]inventory.Package, []inventory.Relationship) {
 	// The nodes are snapshots in v9 (a package in one peer context) and
 	// packages before.
 	var nodeKeys []string
@@ -261,6 +268,7 @@ func (lf *pnpmLock) inventory(fsys fs.FS, dir string, major int) ([]inventory.Pa
 				p.SetProperty(PropResolved, meta.Resolution.Repo+"#"+meta.Resolution.Commit)
 			}
 		}
+		p.Locations = []inventory.Location{{Path: file, Line: lines[k]}}
 		index[k] = len(pkgs)
 		pkgs = append(pkgs, p)
 	}

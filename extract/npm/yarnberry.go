@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
+	"github.com/hallmark-dev/hallmark/internal/yamlpos"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
@@ -59,6 +60,7 @@ func extractBerry(fsys fs.FS, dir, name string, data []byte) ([]inventory.Packag
 	}
 	delete(doc, "__metadata")
 	keys := sortedKeys(doc)
+	lines := yamlpos.KeyLines(data, "")
 
 	type node struct {
 		entry     *berryEntry
@@ -124,6 +126,7 @@ func extractBerry(fsys fs.FS, dir, name string, data []byte) ([]inventory.Packag
 				p.SetProperty(PropResolved, ref)
 			}
 		}
+		p.Locations = []inventory.Location{{Path: name, Line: lines[k]}}
 		nodes = append(nodes, n)
 		pkgs = append(pkgs, p)
 	}
