@@ -126,7 +126,7 @@ func extractPackageLock(in *extract.Input) ([]inventory.Package, []inventory.Rel
 	if err != nil {
 		return nil, nil, err
 	}
-	pkgs, rels := fromV1(in.FS, dirOf(in.Path), &lf, deps, m)
+	pkgs, rels := fromV1(in.FS, dirOf(in.Path), &lf, deps, m, in.Path, jsonpos.MemberLines(data, "dependencies"))
 	return pkgs, rels, nil
 }
 

@@ -42,7 +42,10 @@ func (r *requires) UnmarshalJSON(b []byte) error {
 // fromV1 reads a lockfileVersion 1 tree. v1 does not record what the root
 // declares, so Direct and the root's edges come from the package.json
 // beside the lockfile (m, nil when absent).
-func fromV1(fsys fs.FS, dir string, lf *lockfile, top map[string]*v1Dep, m *manifest) ([]inventory.Package, []inventory.Relationship) {
+// lines holds the line of each top-level "dependencies" key; nested
+// entries get the file without a line (finding theirs would take a scan
+// per nesting, not one).
+func fromV1(fsys fs.FS, dir string, lf *lockfile, top map[string]*v1Dep, m *manifest, file string, lines map[string]int) ([]inventory.Package, []inventory.Relationship) {
 	var pkgs []inventory.Package
 	var rels edgeList
 	purlOf := map[*v1Dep]string{}
@@ -50,21 +53,26 @@ func fromV1(fsys fs.FS, dir string, lf *lockfile, top map[string]*v1Dep, m *mani
 
 	// walk registers a level's entries and descends into the node_modules
 	// nested under each.
-	var walk func(deps map[string]*v1Dep)
-	walk = func(deps map[string]*v1Dep) {
+	var walk func(deps map[string]*v1Dep, nested bool)
+	walk = func(deps map[string]*v1Dep, nested bool) {
 		for _, name := range sortedKeys(deps) {
 			d := deps[name]
 			if d == nil {
 				continue
 			}
 			p := v1Package(fsys, dir, name, d)
+			line := 0
+			if !nested {
+				line = lines[name]
+			}
+			p.Locations = []inventory.Location{{Path: file, Line: line}}
 			purlOf[d] = p.PURL
 			idxOf[d] = len(pkgs)
 			pkgs = append(pkgs, p)
-			walk(d.Dependencies)
+			walk(d.Dependencies, true)
 		}
 	}
-	walk(top)
+	walk(top, false)
 
 	// resolve looks a name up from the innermost scope outwards, as Node
 	// looks in the nearest node_modules first.
