@@ -69,6 +69,11 @@ type pomProject struct {
 		Dependencies []pomDependency `xml:"dependencies>dependency"`
 	} `xml:"dependencyManagement"`
 	Dependencies []pomDependency `xml:"dependencies>dependency"`
+
+	// dependencyLines are the lines of project/dependencies/dependency,
+	// in order, as the token stream passed them (encoding/xml's Decode
+	// keeps no positions).
+	dependencyLines []int
 }
 
 // parsePOM decodes a POM with depth and token limits.
@@ -76,7 +81,9 @@ func parsePOM(name string, data []byte) (*pomProject, error) {
 	inner := xml.NewDecoder(bytes.NewReader(data))
 	inner.CharsetReader = charsetReader
 	var p pomProject
-	err := xml.NewTokenDecoder(&limitedTokens{d: inner}).Decode(&p)
+	lt := &limitedTokens{d: inner}
+	err := xml.NewTokenDecoder(lt).Decode(&p)
+	p.dependencyLines = lt.dependencyLines
 	if err != nil {
 		var se *xml.SyntaxError
 		var ue xml.UnmarshalError
@@ -98,6 +105,10 @@ var errXMLLimit = errors.New("XML nesting or size limit exceeded")
 type limitedTokens struct {
 	d             *xml.Decoder
 	depth, tokens int
+	// path holds the local names of the open elements down to depth 3,
+	// enough to tell project/dependencies/dependency.
+	path            [3]string
+	dependencyLines []int
 }
 
 func (l *limitedTokens) Token() (xml.Token, error) {
@@ -111,12 +122,19 @@ func (l *limitedTokens) Token() (xml.Token, error) {
 	if l.tokens > maxXMLTokens {
 		return nil, fmt.Errorf("%w: more than %d tokens", errXMLLimit, maxXMLTokens)
 	}
-	switch t.(type) {
+	switch e := t.(type) {
 	case xml.StartElement:
 		l.depth++
 		if l.depth > maxXMLDepth {
 			line, _ := l.d.InputPos()
 			return nil, fmt.Errorf("%w: elements nest deeper than %d on line %d", errXMLLimit, maxXMLDepth, line)
+		}
+		if l.depth <= len(l.path) {
+			l.path[l.depth-1] = e.Name.Local
+			if l.depth == 3 && l.path == [3]string{"project", "dependencies", "dependency"} {
+				line, _ := l.d.InputPos()
+				l.dependencyLines = append(l.dependencyLines, line)
+			}
 		}
 	case xml.EndElement:
 		l.depth--
@@ -187,6 +205,9 @@ func (POM) Extract(_ context.Context, in *extract.Input) ([]inventory.Package, [
 		typ := inventory.DependsOn
 		if scope == "test" {
 			typ = inventory.DevDependsOn
+		}
+		if i < len(proj.dependencyLines) && len(proj.dependencyLines) == len(proj.Dependencies) {
+			p.Locations = []inventory.Location{{Path: in.Path, Line: proj.dependencyLines[i]}}
 		}
 		pkgs = append(pkgs, p)
 		rels = append(rels, inventory.Relationship{From: root.PURL, To: p.PURL, Type: typ})
