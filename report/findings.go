@@ -24,9 +24,6 @@ type FindingsOptions struct {
 	Color bool
 	// ToolVersion is hallmark's version, recorded by SARIF and the VDR.
 	ToolVersion string
-	// Line returns the 1-based line of a package in one of its manifest
-	// files, or 0 when unknown. Used by SARIF. May be nil.
-	Line func(location string, p *match.PackageResult) int
 	// URIBase is the directory package locations are relative to, as SARIF
 	// should name it: relative to the working directory (the repository
 	// root in CI, which code scanning resolves URIs against) when inside

@@ -66,13 +66,7 @@ func TestFindingsFormats(t *testing.T) {
 	if res.Summary.Suppressed != 1 || res.Summary.Findings == 0 {
 		t.Fatalf("summary %+v", res.Summary)
 	}
-	data, err := os.ReadFile(filepath.Join("..", "match", "testdata", "targets", "python", "requirements.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := FindingsOptions{ToolVersion: "test", Line: func(loc string, p *match.PackageResult) int {
-		return FindLine(data, p.Name, p.Version)
-	}}
+	opts := FindingsOptions{ToolVersion: "test"}
 	for _, tt := range []struct {
 		file  string
 		write func(*bytes.Buffer) error
@@ -106,12 +100,8 @@ func TestFindingsFormats(t *testing.T) {
 // TestSARIFShape checks what code-scanning services rely on.
 func TestSARIFShape(t *testing.T) {
 	_, res := scanPython(t)
-	data, err := os.ReadFile(filepath.Join("..", "match", "testdata", "targets", "python", "requirements.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	if err := FindingsSARIF(&buf, res, FindingsOptions{Line: func(_ string, p *match.PackageResult) int { return FindLine(data, p.Name, p.Version) }}); err != nil {
+	if err := FindingsSARIF(&buf, res, FindingsOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var log sarifLog
@@ -216,30 +206,6 @@ func TestTableColor(t *testing.T) {
 	}
 	if !bytes.Contains(color.Bytes(), []byte("\x1b[31mHIGH")) {
 		t.Error("no colour for HIGH with Color")
-	}
-}
-
-func TestFindLine(t *testing.T) {
-	gomod := []byte("module example.com/x\n\ngo 1.22\n\nrequire (\n\tgolang.org/x/net v0.7.0\n\tgolang.org/x/net/html v0.1.0\n)\n")
-	lock := []byte("[[package]]\nname = \"serde_json\"\nversion = \"1.0.1\"\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.2\"\n")
-	for _, tt := range []struct {
-		data          []byte
-		name, version string
-		want          int
-	}{
-		{gomod, "golang.org/x/net", "0.7.0", 6},
-		{gomod, "golang.org/x/crypto", "0.1.0", 0},
-		{lock, "serde", "1.0.2", 6},
-		// Python packages carry PEP 503 names; requirements files spell
-		// them as published.
-		{[]byte("Django==2.2.0\n"), "django", "2.2.0", 1},
-		{[]byte("# pinned\nPyYAML==5.1\nzope.interface==5.0\n"), "zope-interface", "5.0", 3},
-		{[]byte("pyyaml-include==1.0\nPyYAML==5.1\n"), "pyyaml", "5.1", 2},
-		{[]byte("Django==2.2.0\n"), "flask", "1.0", 0},
-	} {
-		if got := FindLine(tt.data, tt.name, tt.version); got != tt.want {
-			t.Errorf("FindLine(%s@%s) = %d, want %d", tt.name, tt.version, got, tt.want)
-		}
 	}
 }
 

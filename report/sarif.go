@@ -19,8 +19,8 @@ import (
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html),
 // the subset code-scanning services read: one run, one rule per
 // vulnerability (with GitHub's security-severity property), one result per
-// finding located at the manifest that declares the package, at its line
-// where the CLI could find it.
+// finding located at the manifest that declares the package, at the line
+// the extractor recorded (inventory.Location.Line) where there is one.
 
 type sarifLog struct {
 	Schema  string     `json:"$schema"`
@@ -253,12 +253,10 @@ func sarifLocations(res *match.Result, p *match.PackageResult, opts FindingsOpti
 		if len(p.Locations) > 0 {
 			loc.PhysicalLocation.ArtifactLocation.URI = sarifURI(opts.URIBase, l.Path)
 		}
-		n := l.Line
-		if n == 0 && opts.Line != nil {
-			n = opts.Line(l.Path, p)
-		}
-		if n > 0 {
-			loc.PhysicalLocation.Region = &sarifRegion{StartLine: n}
+		// The line the extractor found the package on: report never
+		// reads an input again.
+		if l.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line}
 		}
 		out = append(out, loc)
 	}
@@ -283,75 +281,4 @@ func sarifURI(base, loc string) string {
 func fingerprint(purl, id string) string {
 	sum := sha256.Sum256([]byte(purl + "\x00" + id))
 	return hex.EncodeToString(sum[:16])
-}
-
-// FindLine returns the 1-based line of the first line in a manifest that
-// names the package (and its version, when a line has both), or 0. Used to
-// place SARIF results; it is a text search, not a parse. Names are matched
-// as written first, then with case and -_. folded as PEP 503 does.
-func FindLine(data []byte, name, version string) int {
-	if name == "" {
-		return 0
-	}
-	if n := findLine(data, name, version, false); n > 0 {
-		return n
-	}
-	// Python names are compared as PEP 503 normalises them, and the
-	// inventory holds the normalised form (django for Django, pyyaml for
-	// PyYAML, zope-interface for zope.interface): a second pass folds case
-	// and runs of -_. on each line.
-	return findLine(data, foldName(name), version, true)
-}
-
-func foldName(s string) string {
-	s = strings.ToLower(s)
-	var b strings.Builder
-	sep := false
-	for _, r := range s {
-		if r == '-' || r == '_' || r == '.' {
-			if !sep {
-				b.WriteByte('-')
-			}
-			sep = true
-			continue
-		}
-		sep = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func findLine(data []byte, name, version string, fold bool) int {
-	quoted := []string{`"` + name + `"`, `'` + name + `'`, name + " ", name + "=", name + "@", name + ":"}
-	best, bestWithVersion := 0, 0
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		text := line
-		if fold {
-			text = []byte(foldName(string(line)))
-		}
-		if !bytes.Contains(text, []byte(name)) {
-			continue
-		}
-		hit := false
-		for _, q := range quoted {
-			if bytes.Contains(text, []byte(q)) || bytes.HasSuffix(bytes.TrimSpace(text), []byte(name)) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			continue
-		}
-		if best == 0 {
-			best = i + 1
-		}
-		if version != "" && bytes.Contains(line, []byte(version)) {
-			bestWithVersion = i + 1
-			break
-		}
-	}
-	if bestWithVersion > 0 {
-		return bestWithVersion
-	}
-	return best
 }

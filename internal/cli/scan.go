@@ -151,7 +151,6 @@ output was written but some inputs were skipped, 130 when interrupted.`,
 			res.Summary.KEVUnavailable = db.kevUnavailable
 			base := report.FindingsOptions{ToolVersion: Version()}
 			if root != "" {
-				base.Line = lineFinder(root)
 				base.URIBase = uriBase(root)
 			}
 			err = a.writeOutputs(outs, func(w io.Writer, o output) error {
@@ -343,23 +342,6 @@ func kevSource(cmd *cobra.Command, kev, source string) string {
 		return p
 	}
 	return kev
-}
-
-// lineFinder returns the SARIF line lookup: the package's line in each
-// manifest under root, files read once.
-func lineFinder(root string) func(string, *match.PackageResult) int {
-	cache := map[string][]byte{}
-	return func(loc string, p *match.PackageResult) int {
-		data, ok := cache[loc]
-		if !ok {
-			data, _ = limited.ReadFile(filepath.Join(root, filepath.FromSlash(loc)), 16<<20)
-			cache[loc] = data
-		}
-		if data == nil || strings.ContainsRune(string(data[:min(len(data), 512)]), 0) {
-			return 0 // binaries have no lines
-		}
-		return report.FindLine(data, p.Name, strings.TrimPrefix(p.Version, "v"))
-	}
 }
 
 // uriBase is where SARIF says the scanned directory is: relative to the
