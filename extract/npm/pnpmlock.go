@@ -11,8 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hallmark-dev/hallmark/extract"
-	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 	"github.com/hallmark-dev/hallmark/internal/yamlpos"
+	"github.com/hallmark-dev/hallmark/internal/yamlsafe"
 	"github.com/hallmark-dev/hallmark/inventory"
 )
 
