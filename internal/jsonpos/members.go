@@ -51,7 +51,12 @@ func MemberLines(data []byte, path ...string) map[string]int {
 		n := len(stack)
 		if n > 0 && !stack[n-1].array && stack[n-1].expectKey && c == '"' {
 			end := stringEnd(data, i)
-			pending = unquote(data[i:end])
+			// Keys deeper than the members wanted are never looked at:
+			// not decoding them keeps the scan free of allocations there.
+			pending = ""
+			if n <= target && stack[n-1].matches {
+				pending = unquote(data[i:end])
+			}
 			stack[n-1].expectKey = false
 			if n == target && stack[n-1].matches {
 				if out == nil {
