@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/sbom"
 	"github.com/hallmark-dev/hallmark/source/rootfs"
@@ -127,7 +128,7 @@ func decodeFile(f *os.File, st os.FileInfo, name string) (*inventory.Inventory, 
 		return inv, nil
 	}
 	if st.Mode().IsRegular() && st.Size() <= sbom.MaxSize {
-		if data, rerr := os.ReadFile(name); rerr == nil && int64(len(data)) <= sbom.MaxSize {
+		if data, rerr := limited.ReadFile(name, sbom.MaxSize); rerr == nil {
 			if _, _, derr := sbom.Decode(data); derr != nil {
 				err = derr
 			}

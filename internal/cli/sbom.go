@@ -18,7 +18,6 @@ import (
 	"github.com/hallmark-dev/hallmark/attest"
 	"github.com/hallmark-dev/hallmark/extract"
 	"github.com/hallmark-dev/hallmark/extract/registry"
-	"github.com/hallmark-dev/hallmark/internal/limited"
 	"github.com/hallmark-dev/hallmark/inventory"
 	"github.com/hallmark-dev/hallmark/report"
 	"github.com/hallmark-dev/hallmark/sbom"
@@ -154,24 +153,22 @@ writes a file. The input format is detected.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			name := args[0]
-			var (
-				inv    *inventory.Inventory
-				format sbom.Format
-			)
-			if name == "-" {
-				name = "stdin"
-				inv, format, err = sbom.DecodeReader(os.Stdin)
-				if err != nil {
-					err = fmt.Errorf("stdin: %w", err)
-				}
-			} else {
-				inv, format, err = decodeSBOMFile(name)
-			}
+			// The same SBOM source scan and sbom use; the document's own
+			// target is kept, since converting changes only the format.
+			src, err := source.Open(cmd.Context(), source.PrefixSBOM+args[0], source.Options{})
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			a.log.Debug("read SBOM", "file", name, "format", format, "packages", len(inv.Packages))
+			defer src.Close()
+			inv, err := src.Decoded(cmd.Context())
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			name := args[0]
+			if name == source.Stdin {
+				name = "stdin"
+			}
+			a.log.Debug("read SBOM", "file", name, "packages", len(inv.Packages))
 			a.warnEmptySBOM(name, inv)
 			if err := a.writeOutputs(outs, func(w io.Writer, o output) error { return encodeInventory(w, inv, o.format) }); err != nil {
 				return withCode(ExitError, err)
@@ -240,30 +237,6 @@ func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-}
-
-// decodeSBOMFile reads the SBOM in the named file as it streams by (see
-// sbom.DecodeReader). Errors of streamed input name byte offsets; for a
-// file small enough to read whole, the error is taken from reading it
-// whole, which names the line and column.
-func decodeSBOMFile(name string) (*inventory.Inventory, sbom.Format, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, "", err
-	}
-	defer f.Close()
-	inv, format, err := sbom.DecodeReader(f)
-	if err == nil {
-		return inv, format, nil
-	}
-	if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() && st.Size() <= sbom.MaxSize {
-		if data, rerr := limited.ReadFile(name, sbom.MaxSize); rerr == nil {
-			if _, _, derr := sbom.Decode(data); derr != nil {
-				err = derr
-			}
-		}
-	}
-	return nil, format, fmt.Errorf("%s: %w", name, err)
 }
 
 // warnEmptySBOM says so when an SBOM lists no packages: a valid document
