@@ -106,7 +106,7 @@ func (Extractor) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s:%w", in.Path, err)
 		}
-		p.Locations = []inventory.Location{{Path: in.Path}}
+		p.Locations = []inventory.Location{{Path: in.Path, Line: r.line}}
 		ids[i] = p.PURL
 		pkgs = append(pkgs, p)
 		byName[r.name] = i

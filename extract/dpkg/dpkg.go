@@ -415,7 +415,8 @@ func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 		Version:    en.version,
 		Ecosystem:  b.eco,
 		PURL:       b.purl(en),
-		Locations:  []inventory.Location{{Path: file}},
+		// The stanza's first line: where the package is in the database.
+		Locations:  []inventory.Location{{Path: file, Line: en.line}},
 		Properties: make([]inventory.Property, 0, 4),
 	}
 	// dpkg's file list for the package is the evidence of when it was
