@@ -411,10 +411,10 @@ func (b *packager) purl(en *entry) string {
 
 func (b *packager) pkg(file string, en *entry) (inventory.Package, error) {
 	p := inventory.Package{
-		Name:       en.name,
-		Version:    en.version,
-		Ecosystem:  b.eco,
-		PURL:       b.purl(en),
+		Name:      en.name,
+		Version:   en.version,
+		Ecosystem: b.eco,
+		PURL:      b.purl(en),
 		// The stanza's first line: where the package is in the database.
 		Locations:  []inventory.Location{{Path: file, Line: en.line}},
 		Properties: make([]inventory.Property, 0, 4),
