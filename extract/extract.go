@@ -101,7 +101,19 @@ type Input struct {
 	BinaryFacts bool
 
 	goBinaries []inventory.GoBinary
+	skipped    []string
 }
+
+// Skip records that part of the file could not be read (a reference that
+// names nothing, one entry of many that is malformed) while the rest was:
+// Run lists each reason in Inventory.Skipped under the file's path, so one
+// bad entry neither drops the whole file nor passes unseen.
+func (in *Input) Skip(reason string) {
+	in.skipped = append(in.skipped, reason)
+}
+
+// Skipped returns the reasons given to Skip, for callers other than Run.
+func (in *Input) Skipped() []string { return in.skipped }
 
 // AddGoBinary records the facts about the Go binary being extracted; Run
 // puts them in Inventory.GoBinaries. Extractors call it only when

@@ -91,6 +91,8 @@ type result struct {
 	rels       []inventory.Relationship
 	bins       []inventory.GoBinary
 	skip       *inventory.Skipped
+	// parts are the parts of a file read otherwise whole that were not (Input.Skip).
+	parts []inventory.Skipped
 }
 
 // Run walks fsys and extracts every claimed file. The walk does not follow
@@ -258,6 +260,9 @@ func run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, c
 		if r.skip != nil {
 			skip(r.skip.Path, r.skip.Reason)
 		}
+		for _, s := range r.parts {
+			skip(s.Path, s.Reason)
+		}
 	}
 	inv.Skipped = skipped
 	for _, m := range manifests {
@@ -365,7 +370,11 @@ func runOne(ctx context.Context, fsys fs.FS, distro *inventory.Distro, limit int
 			pkgs[i].Locations = []inventory.Location{{Path: j.path}}
 		}
 	}
-	return result{pkgs: pkgs, rels: rels, bins: in.goBinaries}
+	var parts []inventory.Skipped
+	for _, reason := range in.skipped {
+		parts = append(parts, inventory.Skipped{Path: j.path, Reason: reason})
+	}
+	return result{pkgs: pkgs, rels: rels, bins: in.goBinaries, parts: parts}
 }
 
 func hasAny(fsys fs.FS, dir string, names []string) bool {

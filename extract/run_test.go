@@ -299,3 +299,20 @@ func TestRunUnresolved(t *testing.T) {
 		t.Errorf("single file: %v, want %v", inv.Unresolved, want)
 	}
 }
+
+// TestRunPartlySkipped checks that what an extractor could not read of a
+// file it otherwise read (Input.Skip) is listed in Inventory.Skipped beside
+// the packages it did read.
+func TestRunPartlySkipped(t *testing.T) {
+	fsys := fstest.MapFS{
+		"Cargo.lock": {Data: []byte("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b\"]\n")},
+	}
+	inv, err := extract.Run(context.Background(), fsys, extract.Options{Extractors: registry.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []inventory.Skipped{{Path: "Cargo.lock", Reason: `package[0] (a 1.0.0): dependencies[0] "b": no such package in the lockfile; that relationship is left out`}}
+	if got := names(inv); !slices.Equal(got, []string{"a@Cargo.lock"}) || !slices.Equal(inv.Skipped, want) {
+		t.Errorf("packages %v skipped %+v; want [a] and %+v", got, inv.Skipped, want)
+	}
+}

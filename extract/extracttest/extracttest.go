@@ -43,6 +43,9 @@ func Extract(t testing.TB, ex extract.Extractor, fsys fs.FS, path string) (*inve
 		}
 	}
 	inv := &inventory.Inventory{Distro: distro, Packages: pkgs, Relationships: rels}
+	for _, reason := range in.Skipped() {
+		inv.Skipped = append(inv.Skipped, inventory.Skipped{Path: path, Reason: reason})
+	}
 	inv.Normalize()
 	return inv, nil
 }

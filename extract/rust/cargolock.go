@@ -68,20 +68,27 @@ func (CargoLock) Extract(ctx context.Context, in *extract.Input) ([]inventory.Pa
 	if err != nil {
 		return nil, nil, err
 	}
-	return parseCargoLock(in.Path, data)
+	pkgs, rels, unresolved, err := parseCargoLock(in.Path, data)
+	for _, u := range unresolved {
+		in.Skip(u)
+	}
+	return pkgs, rels, err
 }
 
-func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.Relationship, error) {
+// parseCargoLock returns the packages and relationships, and for each
+// dependency reference that names no package (or more than one) a reason:
+// such a reference loses only its relationship, never the lockfile.
+func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.Relationship, []string, error) {
 	if line, err := checkTOMLDepth(data, maxTOMLDepth); err != nil {
-		return nil, nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		return nil, nil, nil, fmt.Errorf("%s:%d: %w", name, line, err)
 	}
 	var lf lockfile
 	if _, err := toml.Decode(string(data), &lf); err != nil {
 		// BurntSushi/toml's errors give the line and the key.
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if lf.Version < 0 || lf.Version > 4 {
-		return nil, nil, fmt.Errorf("%s: version = %d: want 1 to 4 (or none, for versions 1 and 2)", name, lf.Version)
+		return nil, nil, nil, fmt.Errorf("%s: version = %d: want 1 to 4 (or none, for versions 1 and 2)", name, lf.Version)
 	}
 	// Each [[package]] header's line, when they match the tables decoded.
 	lines := tomlpos.ArrayTables(data, "package")
@@ -102,10 +109,10 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 	for i, lp := range lf.Packages {
 		field := fmt.Sprintf("%s: package[%d]", name, i)
 		if lp.Name == "" {
-			return nil, nil, fmt.Errorf("%s: name: want a crate name, got none", field)
+			return nil, nil, nil, fmt.Errorf("%s: name: want a crate name, got none", field)
 		}
 		if lp.Version == "" {
-			return nil, nil, fmt.Errorf("%s (%q): version: want a version, got none", field, lp.Name)
+			return nil, nil, nil, fmt.Errorf("%s (%q): version: want a version, got none", field, lp.Name)
 		}
 		p := crate(lp.Name, lp.Version, lp.Source)
 		sum := lp.Checksum
@@ -117,7 +124,7 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 		}
 		if sum != "" {
 			if b, err := hex.DecodeString(sum); err != nil || len(b) != 32 {
-				return nil, nil, fmt.Errorf("%s (%s %s): checksum %q: want 64 hex digits of a SHA-256", field, lp.Name, lp.Version, sum)
+				return nil, nil, nil, fmt.Errorf("%s (%s %s): checksum %q: want 64 hex digits of a SHA-256", field, lp.Name, lp.Version, sum)
 			}
 			p.Hashes = append(p.Hashes, inventory.Hash{Algorithm: "SHA-256", Value: strings.ToLower(sum)})
 		}
@@ -137,11 +144,13 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 	}
 
 	var rels []inventory.Relationship
+	var unresolved []string
 	for i, e := range entries {
 		for j, dep := range e.lp.Dependencies {
 			k, err := resolveDep(dep, byName, func(k int) lockPackage { return entries[k].lp })
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: package[%d] (%s %s): dependencies[%d] %q: %w", name, i, e.lp.Name, e.lp.Version, j, dep, err)
+				unresolved = append(unresolved, fmt.Sprintf("package[%d] (%s %s): dependencies[%d] %q: %v; that relationship is left out", i, e.lp.Name, e.lp.Version, j, dep, err))
+				continue
 			}
 			rels = append(rels, inventory.Relationship{From: e.pkg.PURL, To: entries[k].pkg.PURL, Type: inventory.DependsOn})
 			if e.lp.Source == "" {
@@ -153,7 +162,7 @@ func parseCargoLock(name string, data []byte) ([]inventory.Package, []inventory.
 	for i := range entries {
 		pkgs[i] = entries[i].pkg
 	}
-	return pkgs, rels, nil
+	return pkgs, rels, unresolved, nil
 }
 
 // resolveDep finds the package a dependency string names. Cargo writes the
@@ -174,7 +183,7 @@ func resolveDep(dep string, byName map[string][]int, pkg func(int) lockPackage) 
 		if version != "" && lp.Version != version {
 			continue
 		}
-		if source != "" && lp.Source != source {
+		if source != "" && !sameSource(lp.Source, source) {
 			continue
 		}
 		if found >= 0 {
@@ -186,6 +195,22 @@ func resolveDep(dep string, byName map[string][]int, pkg func(int) lockPackage) 
 		return 0, fmt.Errorf("no such package in the lockfile")
 	}
 	return found, nil
+}
+
+// sameSource reports whether a dependency's source names a package's.
+// Cargo compares source ids without the precise revision: a package's
+// source is "git+URL#commit", while version 1 lockfiles spell the
+// reference to it "(git+URL)" (alacritty v0.4.0's, servo's). A reference
+// that does give a revision must give the package's.
+func sameSource(pkg, ref string) bool {
+	if pkg == ref {
+		return true
+	}
+	if !strings.HasPrefix(pkg, "git+") || strings.Contains(ref, "#") {
+		return false
+	}
+	base, _, _ := strings.Cut(pkg, "#")
+	return base == ref
 }
 
 // checkTOMLDepth reports the first line where brackets and braces outside

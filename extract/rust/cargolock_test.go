@@ -22,8 +22,15 @@ import (
 //     rust-version = "1.70". The git repository was local, reached through
 //     git's url.insteadOf so the lockfile names a GitHub URL.
 //   - v4: in-toto/attestation v1.2.0's rust/Cargo.lock.
+//   - v1-git: version 1 shaped as alacritty v0.4.0's (which hallmark read
+//     as 0 packages): workspace members and path crates with short
+//     references, registry crates with [metadata] checksums (libc and log
+//     as alacritty's lockfile has them), and git crates referred to as
+//     "(git+URL)" and "(git+URL?branch=…)" while their source carries the
+//     commit, the way cargo wrote version 1. Written by hand: alacritty
+//     v0.4.0's own file is not among the stored sources.
 func TestCargoLockGolden(t *testing.T) {
-	for _, v := range []string{"v1", "v3", "v4"} {
+	for _, v := range []string{"v1", "v1-git", "v3", "v4"} {
 		t.Run(v, func(t *testing.T) {
 			extracttest.Golden(t, CargoLock{}, filepath.Join("cargolock", v), "Cargo.lock")
 		})
@@ -155,8 +162,6 @@ func TestCargoLockErrors(t *testing.T) {
 		{"future version", "version = 9\n", "Cargo.lock: version = 9: want 1 to 4"},
 		{"no version", "[[package]]\nname = \"a\"\n", `Cargo.lock: package[0] ("a"): version: want a version, got none`},
 		{"bad checksum", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"" + cratesIOGit + "\"\nchecksum = \"xyz\"\n", `Cargo.lock: package[0] (a 1.0.0): checksum "xyz": want 64 hex digits`},
-		{"unknown dependency", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b\"]\n", `Cargo.lock: package[0] (a 1.0.0): dependencies[0] "b": no such package in the lockfile`},
-		{"ambiguous dependency", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b\"]\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\n", `dependencies[0] "b": names more than one package`},
 		{"deep nesting", "a = " + strings.Repeat("[", 100) + strings.Repeat("]", 100), "Cargo.lock:1: brackets nest deeper than 32 levels"},
 	}
 	for _, tt := range tests {
@@ -165,6 +170,62 @@ func TestCargoLockErrors(t *testing.T) {
 			_, err := extracttest.Extract(t, CargoLock{}, fsys, "Cargo.lock")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCargoLockV1Git checks that version 1's git references, which omit
+// the commit their package's source carries, resolve; alacritty v0.4.0's
+// lockfile was dropped whole because they did not.
+func TestCargoLockV1Git(t *testing.T) {
+	inv, err := extracttest.Extract(t, CargoLock{}, os.DirFS("testdata/cargolock/v1-git"), "Cargo.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Packages) != 9 || len(inv.Skipped) != 0 {
+		t.Errorf("got %d packages, skipped %+v; want 9 and none skipped", len(inv.Packages), inv.Skipped)
+	}
+	var got []string
+	for _, r := range inv.Relationships {
+		if strings.Contains(r.To, "vcs_url") {
+			got = append(got, r.From+" -> "+r.To)
+		}
+	}
+	want := []string{
+		"pkg:cargo/alacritty_terminal@0.4.0 -> pkg:cargo/vte@0.3.3?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fjwilm%2Fvte%409ff2b6a2b4a1a3e6de1a3a9b4fe0e6c2c1f5f4f1",
+		"pkg:cargo/font@0.1.0 -> pkg:cargo/servo-fontconfig@0.4.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fjwilm%2Frust-fontconfig%40a6c9ad1ac5a1ad5d0fb1b6a5fa4ac3bf1b0a4b3c",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("git relationships\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCargoLockBadReference checks that a reference naming no package, or
+// more than one, loses only its relationship: every package is kept and
+// the reference is listed as skipped, with the reason.
+func TestCargoLockBadReference(t *testing.T) {
+	tests := []struct{ name, lock, want string }{
+		{"unknown", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b\", \"c\"]\n[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n",
+			`package[0] (a 1.0.0): dependencies[0] "b": no such package in the lockfile; that relationship is left out`},
+		{"ambiguous", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b\", \"c\"]\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\n[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n",
+			`package[0] (a 1.0.0): dependencies[0] "b": names more than one package; that relationship is left out`},
+		{"other commit", "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"b 1.0.0 (git+https://example.com/b#2222)\", \"c\"]\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\nsource = \"git+https://example.com/b#1111\"\n[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n",
+			`package[0] (a 1.0.0): dependencies[0] "b 1.0.0 (git+https://example.com/b#2222)": no such package in the lockfile; that relationship is left out`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"Cargo.lock": {Data: []byte(tt.lock)}}
+			inv, err := extracttest.Extract(t, CargoLock{}, fsys, "Cargo.lock")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []inventory.Skipped{{Path: "Cargo.lock", Reason: tt.want}}
+			if !reflect.DeepEqual(inv.Skipped, want) {
+				t.Errorf("skipped %+v, want %+v", inv.Skipped, want)
+			}
+			if inv.Package("pkg:cargo/a@1.0.0") == nil || inv.Package("pkg:cargo/c@1.0.0") == nil || len(inv.Relationships) != 1 {
+				t.Errorf("packages %+v relationships %+v; want a and c, a -> c", inv.Packages, inv.Relationships)
 			}
 		})
 	}
@@ -192,7 +253,7 @@ func TestCheckTOMLDepth(t *testing.T) {
 }
 
 func FuzzCargoLock(f *testing.F) {
-	for _, v := range []string{"v1", "v3", "v4"} {
+	for _, v := range []string{"v1", "v1-git", "v3", "v4"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "cargolock", v, "Cargo.lock"))
 		if err != nil {
 			f.Fatal(err)
