@@ -9,6 +9,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
@@ -169,38 +170,71 @@ func prunedGraph(mf *modfile.File) bool {
 // writes a zip hash only for a module whose content it needed, so these are
 // the indirect dependencies go.mod leaves out. Stale lines can leave several
 // versions of one module; minimal version selection builds with one, the
-// highest, so only that one is reported. Modules go.mod replaces or
-// excludes are left to the directives that name them.
+// highest, so only that one is reported. Directives apply as the go command
+// applies them (https://go.dev/ref/mod#go-mod-file-replace): an excluded
+// version is left out; a version some replace applies to ("path version =>"
+// for that version only, "path =>" for all) was not downloaded, the
+// replacement was, so it is left out; and a replacement go.sum hashes is
+// reported as such when no require already accounts for it. Helm v3.0.0's
+// "gopkg.in/square/go-jose.v2 v2.3.0 => …" therefore no longer hides the
+// v2.2.2 its go.sum records.
 func sumOnlyModules(mf *modfile.File, sums map[modVersion]string, sumPath string) []inventory.Package {
-	named := make(map[string]bool, len(mf.Require)+2*len(mf.Replace))
+	required := make(map[string]bool, len(mf.Require)+1)
 	for _, r := range mf.Require {
-		named[r.Mod.Path] = true
-	}
-	for _, r := range mf.Replace {
-		named[r.Old.Path] = true
-		named[r.New.Path] = true
+		required[r.Mod.Path] = true
 	}
 	if mf.Module != nil {
-		named[mf.Module.Mod.Path] = true
+		required[mf.Module.Mod.Path] = true
 	}
 	excluded := make(map[modVersion]bool, len(mf.Exclude))
 	for _, x := range mf.Exclude {
 		excluded[modVersion{x.Mod.Path, x.Mod.Version}] = true
 	}
+	replaced := make(map[modVersion]bool, len(mf.Replace))
+	// targets: the replacements of modules no require names, by what they
+	// replace ("path" or "path@version").
+	targets := map[modVersion]string{}
+	for _, r := range mf.Replace {
+		replaced[modVersion{r.Old.Path, r.Old.Version}] = true
+		if required[r.Old.Path] || required[r.New.Path] || r.New.Version == "" {
+			continue // a require reports it, or a directory: nothing to hash
+		}
+		from := r.Old.Path
+		if r.Old.Version != "" {
+			from += "@" + r.Old.Version
+		}
+		targets[modVersion{r.New.Path, r.New.Version}] = from
+	}
 	highest := map[string]string{}
 	for mv := range sums {
-		if named[mv.path] || excluded[mv] || !semver.IsValid(mv.version) {
+		if required[mv.path] || excluded[mv] || !semver.IsValid(mv.version) ||
+			replaced[mv] || replaced[modVersion{mv.path, ""}] {
+			continue
+		}
+		if _, ok := targets[mv]; ok {
 			continue
 		}
 		if v, ok := highest[mv.path]; !ok || semver.Compare(mv.version, v) > 0 {
 			highest[mv.path] = mv.version
 		}
 	}
-	paths := slices.Sorted(maps.Keys(highest))
-	pkgs := make([]inventory.Package, 0, len(paths))
-	for _, p := range paths {
+	pkgs := make([]inventory.Package, 0, len(highest)+len(targets))
+	for _, p := range slices.Sorted(maps.Keys(highest)) {
 		m := modulePackage(p, highest[p])
 		addH1(&m, sums[modVersion{p, highest[p]}])
+		m.Locations = []inventory.Location{{Path: sumPath}}
+		pkgs = append(pkgs, m)
+	}
+	for _, mv := range slices.SortedFunc(maps.Keys(targets), func(a, b modVersion) int {
+		return strings.Compare(a.path+" "+a.version, b.path+" "+b.version)
+	}) {
+		sum, ok := sums[mv]
+		if !ok {
+			continue // the go command did not need it
+		}
+		m := modulePackage(mv.path, mv.version)
+		addH1(&m, sum)
+		m.SetProperty(PropReplacedFrom, targets[mv])
 		m.Locations = []inventory.Location{{Path: sumPath}}
 		pkgs = append(pkgs, m)
 	}

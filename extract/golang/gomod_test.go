@@ -232,6 +232,41 @@ exclude golang.org/x/crypto v0.29.0
 			locations: map[string]string{"pkg:golang/golang.org/x/text@v0.12.0": "sub/go.sum", "pkg:golang/golang.org/x/net@v0.23.0": "sub/go.mod"},
 		},
 		{
+			// Shaped like helm v3.0.0's go.mod and go.sum (the hashes are
+			// stand-ins: sha256 of "path version"). Before, any replace naming
+			// a path hid every version go.sum records of it: go-jose.v2 v2.2.2
+			// (GO-2024-2631) and miekg/dns (GO-2020-0006/0008/0028) were lost.
+			name: "below go 1.17: replaces apply per version, as the go command applies them (helm v3.0.0)",
+			gomod: `module helm.sh/helm/v3
+
+go 1.13
+
+require github.com/gosuri/uitable v0.0.1
+
+replace (
+	github.com/miekg/dns => github.com/miekg/dns v0.0.0-20181005163659-0d29b283ac0f
+	gopkg.in/inf.v0 v0.9.1 => github.com/go-inf/inf v0.9.1
+	gopkg.in/square/go-jose.v2 v2.3.0 => github.com/square/go-jose v2.3.0+incompatible
+	rsc.io/letsencrypt => github.com/dmcgowan/letsencrypt v0.0.0-20160928181947-1847a81d2087
+)
+`,
+			gosum: "github.com/gosuri/uitable v0.0.1 h1:mBkbmbqE8UnJlZrne2UDiykh7WVwakMHn/+P9AvlMjE=\n" +
+				"github.com/go-inf/inf v0.9.1 h1:laUEjMvy9WPdehTIYF/4tGemW5CAvBzjoaaO+QxIRno=\n" +
+				"github.com/miekg/dns v0.0.0-20181005163659-0d29b283ac0f h1:RM/vOH/ivCCN2x1ao+NxHRqETD1ge+wRNg2LOShx/bA=\n" +
+				"github.com/miekg/dns v0.0.0-20181005163659-0d29b283ac0f/go.mod h1:RM/vOH/ivCCN2x1ao+NxHRqETD1ge+wRNg2LOShx/bA=\n" +
+				"github.com/miekg/dns v1.0.14 h1:OX/iDStnBCIQSabKyU1rxPoPFwiMNFQh4y+HWCfN7Pc=\n" +
+				"github.com/square/go-jose v2.3.0+incompatible/go.mod h1:eHOQ65okMTPFgP18UbKXFeRQ6MQZQIEO1Vc9mg24doc=\n" +
+				"gopkg.in/square/go-jose.v2 v2.2.2 h1:eHOQ65okMTPFgP18UbKXFeRQ6MQZQIEO1Vc9mg24doc=\n" +
+				"gopkg.in/square/go-jose.v2 v2.2.2/go.mod h1:eHOQ65okMTPFgP18UbKXFeRQ6MQZQIEO1Vc9mg24doc=\n",
+			want: []string{
+				"pkg:golang/github.com/go-inf/inf@v0.9.1 indirect hallmark:go:hash=h1 hallmark:go:replaced-from=gopkg.in/inf.v0@v0.9.1 sha256=95a5048ccbf2f563dd7a14c8605ff8b467a65b9080bc1ce3a1a68ef90c48467a",
+				"pkg:golang/github.com/gosuri/uitable@v0.0.1 direct hallmark:go:hash=h1 sha256=98191b99ba84f149c9959ae77b65038b2921ed65706a43079fff8ff40be53231",
+				"pkg:golang/github.com/miekg/dns@v0.0.0-20181005163659-0d29b283ac0f indirect hallmark:go:hash=h1 hallmark:go:replaced-from=github.com/miekg/dns sha256=44cfef387fe2bc208ddb1d5aa3e3711d1a844c3d607bec11360d8b392871fdb0",
+				"pkg:golang/gopkg.in/square/go-jose.v2@v2.2.2 indirect hallmark:go:hash=h1 sha256=787390eb9a243133c580fd7c51b29715e450e8c41940810ed5573d9a0db87687",
+				"pkg:golang/helm.sh/helm/v3 indirect",
+			},
+		},
+		{
 			name: "no go line: go 1.16 is assumed, so go.sum fills in",
 			gomod: `module example.com/m
 `,
