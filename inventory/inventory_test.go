@@ -16,6 +16,9 @@ func TestPURL(t *testing.T) {
 	}{
 		{Go, "github.com/spf13/cobra", "v1.10.2", nil, "pkg:golang/github.com/spf13/cobra@v1.10.2"},
 		{Go, "stdlib", "1.22.1", nil, "pkg:golang/stdlib@1.22.1"},
+		// Go module paths are case-sensitive: OSV's GO-2022-0411 names
+		// github.com/Masterminds/goutils, which a lower-cased purl misses.
+		{Go, "github.com/Masterminds/goutils", "v1.1.0", nil, "pkg:golang/github.com/Masterminds/goutils@v1.1.0"},
 		{Npm, "@babel/core", "7.24.0", nil, "pkg:npm/%40babel/core@7.24.0"},
 		{Npm, "left-pad", "1.3.0", nil, "pkg:npm/left-pad@1.3.0"},
 		{PyPI, "Django_REST.framework", "3.15.1", nil, "pkg:pypi/django-rest-framework@3.15.1"},
@@ -62,6 +65,28 @@ func TestPURL(t *testing.T) {
 		}
 		if again := PURL(p.Ecosystem, p.Name, p.Version, p.Qualifiers); again != got {
 			t.Errorf("PURL(ParsePURL(%q)) = %q", got, again)
+		}
+	}
+}
+
+// TestParsePURLGoCase checks that case-preserving golang purls, as syft
+// writes them, keep the module path's case.
+func TestParsePURLGoCase(t *testing.T) {
+	for _, s := range []string{
+		"pkg:golang/github.com/Masterminds/goutils@v1.1.0",
+		"pkg:golang/github.com/Masterminds/goutils@v1.1.0?type=module",
+		"pkg:golang/github.com/Azure/go-autorest/autorest@v0.9.0#sub",
+	} {
+		p, err := ParsePURL(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "github.com/Masterminds/goutils"
+		if strings.Contains(s, "Azure") {
+			want = "github.com/Azure/go-autorest/autorest"
+		}
+		if p.Ecosystem != Go || p.Name != want {
+			t.Errorf("ParsePURL(%q) = %+v, want Go %s", s, p, want)
 		}
 	}
 }

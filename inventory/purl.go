@@ -115,6 +115,13 @@ func PURL(eco Ecosystem, name, version string, qualifiers map[string]string) str
 	// so; it fails only for invalid types, which ours are not, and for a
 	// subpath with "." or ".." segments, which callers do not pass.
 	_ = p.Normalize()
+	if eco == Go {
+		// Go module paths are case-sensitive (github.com/Masterminds/goutils
+		// is not github.com/masterminds/goutils, and OSV names the former),
+		// but packageurl-go v0.1.7 lower-cases golang namespaces and names
+		// as an old purl-spec text said; keep the path as the module spells it.
+		p.Namespace, p.Name = namespace, name
+	}
 	return p.ToString()
 }
 
@@ -138,6 +145,14 @@ func ParsePURL(s string) (ParsedPURL, error) {
 	switch p.Type {
 	case packageurl.TypeGolang:
 		out.Ecosystem, out.Name = Go, join(p.Namespace, "/", p.Name)
+		// FromString lower-cases golang paths (see PURL); read the path
+		// again as a type without case rules, so syft's and hallmark's
+		// case-preserving purls keep the module path's case.
+		if i := strings.Index(s, "/"); i >= 0 && strings.EqualFold(strings.TrimRight(s[:i], "/"), "pkg:golang") {
+			if g, err := packageurl.FromString("pkg:generic/" + s[i+1:]); err == nil {
+				out.Name = join(g.Namespace, "/", g.Name)
+			}
+		}
 	case packageurl.TypeNPM:
 		out.Ecosystem, out.Name = Npm, join(p.Namespace, "/", p.Name)
 	case packageurl.TypePyPi:

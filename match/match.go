@@ -48,6 +48,15 @@ type Source interface {
 	KEV(ctx context.Context, cves []string) (map[string]kev.Entry, error)
 }
 
+// foldingSource is a Source that can also look names up ignoring case
+// (vulndb.Store.LookupFold), for Go module paths an SBOM lower-cased.
+type foldingSource interface {
+	LookupFold(ctx context.Context, ecosystem string, names []string) (map[string][]*osv.Record, error)
+}
+
+// noteFolded is the note on a package matched only ignoring case.
+const noteFolded = "matched ignoring case: the input lower-cased this Go module path, which the advisories spell with capitals; the match assumes they name the same module"
+
 // Finding statuses.
 const (
 	StatusAffected = "affected"
@@ -270,9 +279,28 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 		if err != nil {
 			return nil, err
 		}
+		// Go module paths compare exactly; a path with no capitals that
+		// nothing names may have lost them in another tool's SBOM, so it
+		// is looked up again ignoring case, and a match says so.
+		var folded map[string][]*osv.Record
+		if fs, ok := src.(foldingSource); ok && eco == inventory.Go {
+			var missed []string
+			for _, n := range names {
+				if len(recs[n]) == 0 && n == strings.ToLower(n) {
+					missed = append(missed, n)
+				}
+			}
+			if folded, err = fs.LookupFold(ctx, string(eco), missed); err != nil {
+				return nil, err
+			}
+		}
 		for _, i := range idx {
 			p := &inv.Packages[i]
 			cands := recs[vulndb.NormalizeName(string(eco), p.Name)]
+			fold := false
+			if len(cands) == 0 && folded != nil && p.Name == strings.ToLower(p.Name) {
+				cands, fold = folded[p.Name], true
+			}
 			if len(cands) == 0 {
 				continue
 			}
@@ -282,7 +310,7 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 				}
 				continue
 			}
-			pr := matchPackage(eco, p, cands, &res.Summary)
+			pr := matchPackage(eco, p, cands, fold, &res.Summary)
 			if pr != nil {
 				res.Packages = append(res.Packages, *pr)
 			}
@@ -324,7 +352,7 @@ func packageEcosystem(p *inventory.Package) inventory.Ecosystem {
 
 // matchPackage evaluates the candidate records of one package and merges
 // the matches by alias.
-func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Record, sum *Summary) *PackageResult {
+func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Record, fold bool, sum *Summary) *PackageResult {
 	key := vulndb.NormalizeName(string(eco), p.Name)
 	var found []Finding
 	for _, rec := range cands {
@@ -336,7 +364,7 @@ func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Re
 		gitOnly := false
 		for k := range rec.Affected {
 			a := &rec.Affected[k]
-			if a.Package == nil || osv.BaseEcosystem(a.Package.Ecosystem) != string(eco) || vulndb.NormalizeName(string(eco), a.Package.Name) != key {
+			if a.Package == nil || osv.BaseEcosystem(a.Package.Ecosystem) != string(eco) || !sameName(vulndb.NormalizeName(string(eco), a.Package.Name), key, fold) {
 				continue
 			}
 			ev := Evaluate(string(eco), p.Name, p.Version, a)
@@ -372,6 +400,9 @@ func matchPackage(eco inventory.Ecosystem, p *inventory.Package, cands []*osv.Re
 	pr := &PackageResult{Package: p, Ecosystem: eco}
 	if src, _ := p.Property(propStdlibSource); src == "go.mod" {
 		pr.Note = "stdlib version is go.mod's go/toolchain line, the oldest Go allowed, not the one that builds it"
+	}
+	if fold {
+		pr.Note = noteFolded
 	}
 	for i := range merged {
 		f := &merged[i]
@@ -983,4 +1014,13 @@ func (res *Result) AtOrAbove(rating string) int {
 		}
 	}
 	return n
+}
+
+// sameName compares an advisory's package name with a package's, ignoring
+// case when fold is set.
+func sameName(a, b string, fold bool) bool {
+	if fold {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
