@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/hallmark-dev/hallmark/inventory"
 )
@@ -68,6 +69,11 @@ func Inventory(ctx context.Context, src Source, opts Options) (*inventory.Invent
 		return nil, fmt.Errorf("%s: nothing to read", target.Name)
 	}
 	opts.Only = src.Only()
+	if r, ok := src.(interface{ Root() string }); ok && (target.Kind == "directory" || target.Kind == "file") && r.Root() != "" {
+		if a, err := filepath.Abs(r.Root()); err == nil && filepath.Dir(a) != a {
+			opts.RootName = filepath.Base(a)
+		}
+	}
 	if target.Kind == "image" {
 		// An image's tree is in memory: walking node_modules for the
 		// binaries packages ship costs next to nothing there.

@@ -10,6 +10,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hallmark-dev/hallmark/inventory"
@@ -43,6 +44,13 @@ type Options struct {
 	// Only restricts the walk to these paths (a single-file target). Files
 	// named here are treated as executable so binary extractors try them.
 	Only []string
+	// RootName is the name of the directory the FS root is on the host
+	// (the target directory's, or a single-file target's parent's), when
+	// there is one. Files at the root are also offered to Claims as
+	// "RootName/file", so that a file an extractor recognises by the
+	// directory it is in (requirements/*.txt) is recognised when that
+	// directory, or the file itself, is the target.
+	RootName string
 	// Logger receives warnings about skipped files; nil discards them.
 	Logger *slog.Logger
 	// Workers is the number of files parsed at once (0: GOMAXPROCS).
@@ -154,8 +162,12 @@ func run(ctx context.Context, fsys fs.FS, opts Options) (*inventory.Inventory, c
 				}
 			}
 		}
+		asIn := ""
+		if opts.RootName != "" && !strings.Contains(p, "/") {
+			asIn = opts.RootName + "/" + p
+		}
 		for _, ex := range opts.Extractors {
-			if !ex.Claims(p, mode) {
+			if !ex.Claims(p, mode) && (asIn == "" || !ex.Claims(asIn, mode)) {
 				continue
 			}
 			// In a covered node_modules only claims made because the file
