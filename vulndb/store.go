@@ -202,61 +202,34 @@ func (s *Store) Path() string { return s.path }
 // list, keyed by normalised name. Only these records are read and
 // decoded. A record listed under several names is decoded once.
 func (s *Store) Lookup(ctx context.Context, ecosystem string, names []string) (map[string][]*osv.Record, error) {
-	if len(names) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, len(names))
-	for i, n := range names {
-		keys[i] = NormalizeName(ecosystem, n)
-	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	arg, err := json.Marshal(keys)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `
+	return s.lookup(ctx, ecosystem, names, func(n string) string { return NormalizeName(ecosystem, n) }, `
 		SELECT a.name, v.id, v.scan FROM affected a JOIN vulns v ON v.id = a.id
 		WHERE a.ecosystem = ? AND a.name IN (SELECT value FROM json_each(?))
-		ORDER BY a.name, v.id`, osv.BaseEcosystem(ecosystem), string(arg))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.path, err)
-	}
-	defer rows.Close()
-	out := map[string][]*osv.Record{}
-	decoded := map[string]*osv.Record{}
-	for rows.Next() {
-		var name, id string
-		var data []byte
-		if err := rows.Scan(&name, &id, &data); err != nil {
-			return nil, err
-		}
-		rec, ok := decoded[id]
-		if !ok {
-			rec, err = decodeScan(data)
-			if err != nil {
-				return nil, fmt.Errorf("%s: stored record %s: %w", s.path, id, err)
-			}
-			decoded[id] = rec
-		}
-		out[name] = append(out[name], rec)
-	}
-	return out, rows.Err()
+		ORDER BY a.name, v.id`)
 }
 
-// Ecosystems lists the base ecosystems the database has advisories for.
 // LookupFold is Lookup ignoring case, keyed by the lower-cased name: the
 // fallback for names another tool lower-cased where the ecosystem does not
 // (Go module paths in SBOMs whose purls were normalised by old purl-spec
 // rules). It reads the ecosystem's whole name column, so callers use it
 // only for the names Lookup did not find.
 func (s *Store) LookupFold(ctx context.Context, ecosystem string, names []string) (map[string][]*osv.Record, error) {
+	return s.lookup(ctx, ecosystem, names, strings.ToLower, `
+		SELECT lower(a.name), v.id, v.scan FROM affected a JOIN vulns v ON v.id = a.id
+		WHERE a.ecosystem = ? AND lower(a.name) IN (SELECT value FROM json_each(?))
+		ORDER BY a.name, v.id`)
+}
+
+// lookup runs query, which selects (key, id, record) rows for the
+// ecosystem and the JSON array of keys, and groups the decoded records by
+// key. A record listed under several keys is decoded once.
+func (s *Store) lookup(ctx context.Context, ecosystem string, names []string, key func(string) string, query string) (map[string][]*osv.Record, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
 	keys := make([]string, len(names))
 	for i, n := range names {
-		keys[i] = strings.ToLower(n)
+		keys[i] = key(n)
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
@@ -264,10 +237,7 @@ func (s *Store) LookupFold(ctx context.Context, ecosystem string, names []string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT lower(a.name), v.id, v.scan FROM affected a JOIN vulns v ON v.id = a.id
-		WHERE a.ecosystem = ? AND lower(a.name) IN (SELECT value FROM json_each(?))
-		ORDER BY a.name, v.id`, osv.BaseEcosystem(ecosystem), string(arg))
+	rows, err := s.db.QueryContext(ctx, query, osv.BaseEcosystem(ecosystem), string(arg))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.path, err)
 	}
