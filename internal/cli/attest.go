@@ -42,10 +42,8 @@ JSON BOM, and so on). Subjects may also be given as arguments.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if bundlePath == "-" {
-				if err := stdoutTaken(outs, "--bundle -"); err != nil {
-					return withCode(ExitError, err)
-				}
+			if err := bundleStdoutTaken(outs, bundlePath); err != nil {
+				return withCode(ExitError, err)
 			}
 			switch {
 			case keyPath == "":

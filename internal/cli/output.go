@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -255,12 +256,15 @@ func (a *app) writeResult(outs []output, v any, text func(w io.Writer) error) er
 	return nil
 }
 
-// stdoutTaken is the error for -o json on stdout when stdout already
-// carries the command's product (a bundle written to "-").
-func stdoutTaken(outs []output, what string) error {
+// bundleStdoutTaken is the error for -o json on stdout when stdout already
+// carries the command's product: a bundle written to "-" (sign, attest).
+func bundleStdoutTaken(outs []output, bundlePath string) error {
+	if bundlePath != "-" {
+		return nil
+	}
 	for _, o := range outs {
 		if o.file == "" && o.format == formatJSON {
-			return fmt.Errorf("%s and -o json both go to stdout: give the JSON a file (-o json=FILE)", what)
+			return errors.New("--bundle - and -o json both go to stdout: give the JSON a file (-o json=FILE)")
 		}
 	}
 	return nil

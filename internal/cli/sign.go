@@ -36,10 +36,8 @@ no transparency-log entry and no timestamp.`,
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			if bundlePath == "-" {
-				if err := stdoutTaken(outs, "--bundle -"); err != nil {
-					return withCode(ExitError, err)
-				}
+			if err := bundleStdoutTaken(outs, bundlePath); err != nil {
+				return withCode(ExitError, err)
 			}
 			if keyPath == "" {
 				return withCode(ExitError, errNoKey)
